@@ -1,0 +1,19 @@
+namespace RestMail.Grains.Mailboxes;
+
+public enum FolderStatus
+{
+    Ok = 0,
+    NotFound,
+    NameTaken,
+    InvalidName,
+    /// <summary>Special-use folders (Inbox in particular) cannot be deleted or renamed away.</summary>
+    Protected,
+}
+
+[GenerateSerializer, Immutable, Alias("RestMail.FolderResult")]
+public sealed record FolderResult
+{
+    [Id(0)] public required FolderStatus Status { get; init; }
+    [Id(1)] public long FolderId { get; init; }
+    [Id(2)] public long ModSeq { get; init; }
+}
