@@ -1,0 +1,3 @@
+namespace RestMail.Api.Admin;
+
+public sealed record CreateAccountRequest(string? Address, string? Password, long? QuotaBytes, string? DisplayName, bool IsAdmin = false);

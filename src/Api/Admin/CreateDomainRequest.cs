@@ -1,0 +1,3 @@
+namespace RestMail.Api.Admin;
+
+public sealed record CreateDomainRequest(string? Name, long? QuotaBytes);
