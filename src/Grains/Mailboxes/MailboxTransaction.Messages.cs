@@ -171,8 +171,12 @@ internal sealed partial class MailboxTransaction
                 var source = byUid[reader.GetInt64(1)];
                 changed.Add(new MessageChange
                 {
-                    MessageId = reader.GetInt64(0), FolderId = targetFolderId, Uid = reader.GetInt64(1), ModSeq = reader.GetInt64(2),
-                    Flags = source.Flags, Keywords = source.Keywords,
+                    MessageId = reader.GetInt64(0),
+                    FolderId = targetFolderId,
+                    Uid = reader.GetInt64(1),
+                    ModSeq = reader.GetInt64(2),
+                    Flags = source.Flags,
+                    Keywords = source.Keywords,
                 });
             }
         }
