@@ -1,5 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
+using RestMail.Storage.Blobs;
+using RestMail.Storage.Mail;
 
 namespace RestMail.Storage;
 
@@ -9,6 +11,9 @@ public static class StorageServiceCollectionExtensions
     public static IServiceCollection AddRestMailStorage(this IServiceCollection services, string connectionString)
     {
         services.AddSingleton(_ => new NpgsqlDataSourceBuilder(connectionString).Build());
+        services.AddSingleton<BlobStore>();
+        services.AddSingleton<MailQueries>();
+        services.AddHostedService<BlobCollector>();
         return services;
     }
 }

@@ -139,3 +139,14 @@ CREATE TABLE refresh_tokens (
     created_at  timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX refresh_tokens_account ON refresh_tokens (account_id);
+
+-- Turns search terms into one tsquery: every lexeme of every term (parsed exactly as the indexed
+-- text was) must match by prefix with one of that term's weights. NULL when no term has a lexeme.
+CREATE FUNCTION restmail_search_query(terms text[], weights text[]) RETURNS tsquery
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT string_agg(
+               '''' || replace(replace(v.lexeme, '\', '\\'), '''', '''''') || ''':*' || t.w,
+               ' & ')::tsquery
+    FROM unnest(terms, weights) AS t(term, w),
+         unnest(to_tsvector('simple', t.term)) AS v
+$$;

@@ -1,0 +1,16 @@
+using RestMail.Grains.Mailboxes;
+
+namespace RestMail.Grains.Delivery;
+
+/// <summary>A message entering the acceptance path, its bytes already in the blob store.</summary>
+[GenerateSerializer, Immutable, Alias("RestMail.InboundMessage")]
+public sealed record InboundMessage
+{
+    /// <summary>The envelope sender (RFC 5321 reverse-path); null or empty is the null sender.</summary>
+    [Id(0)] public string? MailFrom { get; init; }
+    [Id(1)] public required IReadOnlyList<string> Recipients { get; init; }
+    [Id(2)] public required StoredContent Content { get; init; }
+    [Id(3)] public MessageSource Source { get; init; }
+    /// <summary>The authenticated sender, for Submission and Api: gets a copy in Sent and may relay.</summary>
+    [Id(4)] public long? SenderAccountId { get; init; }
+}

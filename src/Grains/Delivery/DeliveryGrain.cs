@@ -1,0 +1,122 @@
+using Microsoft.Extensions.Logging;
+using Orleans.Concurrency;
+using RestMail.Grains.Delivery;
+using RestMail.Grains.Mailboxes;
+
+namespace RestMail.Grains.Delivery;
+
+/// <summary>
+/// The acceptance path shared by SMTP, submission, the REST API and federation: filters, then
+/// recipient resolution, local delivery through each mailbox grain, the sender's Sent copy and
+/// durable queueing of remote recipients. Answers only after every store it reports has committed.
+/// </summary>
+[StatelessWorker]
+internal sealed partial class DeliveryGrain(
+    RecipientDirectory directory,
+    OutboundQueue queue,
+    IEnumerable<IMessageFilter> filters,
+    ILogger<DeliveryGrain> logger) : Grain, IDeliveryGrain
+{
+    public async Task<AcceptResult> AcceptAsync(InboundMessage message)
+    {
+        var cancellationToken = CancellationToken.None;
+        foreach (var filter in filters)
+        {
+            var verdict = await filter.InspectAsync(message, cancellationToken);
+            switch (verdict.Action)
+            {
+                case FilterAction.Continue:
+                    continue;
+                case FilterAction.Discard:
+                    // Accepted and dropped on purpose: report delivered, store nothing.
+                    return new AcceptResult { Recipients = [.. message.Recipients.Select(r => new RecipientResult { Address = r, Status = RecipientStatus.Delivered })] };
+                default:
+                    var status = verdict.Action == FilterAction.Reject ? RecipientStatus.Rejected : RecipientStatus.TemporaryFailure;
+                    return new AcceptResult { Recipients = [.. message.Recipients.Select(r => new RecipientResult { Address = r, Status = status })] };
+            }
+        }
+
+        var resolutions = await directory.ResolveAsync(message.Recipients, cancellationToken);
+        var results = new RecipientResult?[resolutions.Count];
+        var mayRelay = message.SenderAccountId is not null && message.Source is MessageSource.Api or MessageSource.Submission;
+
+        // Local recipients: one delivery per account, however many of its addresses were named.
+        var local = new Dictionary<long, Task<DeliveryResult>>();
+        var remote = new List<int>();
+        for (var i = 0; i < resolutions.Count; i++)
+        {
+            var r = resolutions[i];
+            if (r.AccountId is { } accountId)
+            {
+                if (!local.ContainsKey(accountId))
+                    local[accountId] = GrainFactory.GetGrain<IMailboxGrain>(accountId).DeliverAsync(new DeliveryRequest { Content = message.Content });
+            }
+            else if (r.LocalDomain)
+            {
+                results[i] = new RecipientResult { Address = r.Address, Status = RecipientStatus.UnknownRecipient };
+            }
+            else if (!mayRelay)
+            {
+                // No open relay: only authenticated users may send to other domains.
+                results[i] = new RecipientResult { Address = r.Address, Status = RecipientStatus.Rejected };
+            }
+            else
+            {
+                remote.Add(i);
+            }
+        }
+
+        long? queueId = null;
+        if (remote.Count > 0)
+        {
+            queueId = await queue.EnqueueAsync(
+                message.SenderAccountId, message.MailFrom ?? "", [.. remote.Select(i => resolutions[i].Address)], message.Content, cancellationToken);
+            foreach (var i in remote)
+                results[i] = new RecipientResult { Address = resolutions[i].Address, Status = queueId is null ? RecipientStatus.TemporaryFailure : RecipientStatus.Queued };
+        }
+
+        await Task.WhenAll(local.Values);
+        for (var i = 0; i < resolutions.Count; i++)
+        {
+            if (results[i] is null && resolutions[i].AccountId is { } accountId)
+            {
+                var delivered = local[accountId].Result;
+                results[i] = new RecipientResult
+                {
+                    Address = resolutions[i].Address,
+                    Status = ToRecipientStatus(delivered.Status),
+                    MessageId = delivered.Status == DeliveryStatus.Stored ? delivered.MessageId : null,
+                    AccountId = accountId,
+                };
+            }
+        }
+
+        long? sentCopy = null;
+        if (mayRelay && results.Any(r => r!.Status is RecipientStatus.Delivered or RecipientStatus.Queued))
+        {
+            var copy = await GrainFactory.GetGrain<IMailboxGrain>(message.SenderAccountId!.Value).DeliverAsync(new DeliveryRequest
+            {
+                Content = message.Content,
+                Role = FolderRole.Sent,
+                Flags = MessageFlags.Seen,
+            });
+            if (copy.Status == DeliveryStatus.Stored)
+                sentCopy = copy.MessageId;
+            else
+                LogSentCopyFailed(message.SenderAccountId.Value, copy.Status);
+        }
+
+        return new AcceptResult { Recipients = results!, SentCopyMessageId = sentCopy, QueueId = queueId };
+    }
+
+    private static RecipientStatus ToRecipientStatus(DeliveryStatus status) => status switch
+    {
+        DeliveryStatus.Stored => RecipientStatus.Delivered,
+        DeliveryStatus.OverQuota => RecipientStatus.OverQuota,
+        DeliveryStatus.AccountNotFound => RecipientStatus.UnknownRecipient,
+        _ => RecipientStatus.TemporaryFailure,
+    };
+
+    [LoggerMessage(EventId = 2100, Level = LogLevel.Warning, Message = "The Sent copy for account {AccountId} was not stored: {Status}")]
+    private partial void LogSentCopyFailed(long accountId, DeliveryStatus status);
+}

@@ -1,0 +1,15 @@
+using Microsoft.Extensions.DependencyInjection;
+using RestMail.Grains.Delivery;
+
+namespace RestMail.Grains;
+
+public static class GrainsServiceCollectionExtensions
+{
+    /// <summary>Services the grains need in a silo (the grain classes themselves Orleans finds on its own).</summary>
+    public static IServiceCollection AddRestMailGrains(this IServiceCollection services)
+    {
+        services.AddSingleton<RecipientDirectory>();
+        services.AddSingleton<OutboundQueue>();
+        return services;
+    }
+}

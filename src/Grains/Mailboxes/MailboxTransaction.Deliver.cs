@@ -1,0 +1,118 @@
+using Npgsql;
+using NpgsqlTypes;
+using RestMail.Grains.Mailboxes;
+using RestMail.Storage.Mail;
+
+namespace RestMail.Grains.Mailboxes;
+
+internal sealed partial class MailboxTransaction
+{
+    // One round trip per message: allocate the UID, find the thread, insert the row and its change.
+    // The search vector is built here from the summary and the body text (weights: see 0002_mail.sql).
+    private const string InsertMessageSql = """
+        WITH f AS (
+            UPDATE folders SET uid_next = uid_next + 1
+            WHERE id = $1 AND account_id = $2
+            RETURNING uid_next - 1 AS uid),
+        t AS (
+            SELECT thread_id FROM messages
+            WHERE account_id = $2 AND message_id_header = ANY($15) ORDER BY id LIMIT 1),
+        n AS (SELECT nextval(pg_get_serial_sequence('messages', 'id')) AS id),
+        m AS (
+            INSERT INTO messages (id, account_id, folder_id, uid, modseq, flags, keywords, internal_date, size, segments,
+                                  from_address, from_name, to_addresses, cc_addresses, subject, sent_date,
+                                  message_id_header, in_reply_to, references_header, has_attachments, preview,
+                                  thread_id, search)
+            SELECT n.id, $2, $1, f.uid, $3, $4, $5, $6, $7, $8,
+                   $9, $10, $11, $12, $13, $14,
+                   $16, $17, $18, $19, $20,
+                   coalesce((SELECT thread_id FROM t), n.id),
+                   setweight(to_tsvector('simple', coalesce($13, '')), 'A')
+                   || setweight(to_tsvector('simple', $21), 'B')
+                   || setweight(to_tsvector('simple', $22), 'C')
+                   || setweight(to_tsvector('simple', $23), 'D')
+            FROM f, n
+            RETURNING id, uid)
+        INSERT INTO changes (account_id, modseq, kind, message_id, folder_id, uid)
+        SELECT $2, $3, 1, m.id, $1, m.uid FROM m
+        RETURNING message_id, uid
+        """;
+
+    public async Task<DeliveryResult> DeliverAsync(DeliveryRequest request, CancellationToken cancellationToken)
+    {
+        var content = request.Content;
+        if (ResolveFolder(request.FolderId, request.Role) is not { } folderId)
+            return DeliveryResult.Failed(DeliveryStatus.FolderNotFound);
+        if (!content.Segments.All(_lockedBlobs.Contains))
+            return DeliveryResult.Failed(DeliveryStatus.ContentMissing);
+        if (request.EnforceQuota && !FitsQuota(content.Size))
+            return DeliveryResult.Failed(DeliveryStatus.OverQuota);
+
+        var summary = content.Summary;
+        var modSeq = NextModSeq();
+        await using var command = Command(InsertMessageSql);
+        var p = command.Parameters;
+        p.Add(new() { Value = folderId });
+        p.Add(new() { Value = _accountId });
+        p.Add(new() { Value = modSeq });
+        p.Add(new() { Value = (int)request.Flags });
+        p.Add(new() { Value = Keywords.Normalize(request.Keywords) });
+        p.Add(new() { Value = request.InternalDate ?? DateTimeOffset.UtcNow, NpgsqlDbType = NpgsqlDbType.TimestampTz });
+        p.Add(new() { Value = content.Size });
+        p.Add(new() { Value = content.Segments.ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bytea });
+        p.Add(Text(summary.FromAddress));
+        p.Add(Text(summary.FromName));
+        p.Add(new() { Value = summary.To.ToArray() });
+        p.Add(new() { Value = summary.Cc.ToArray() });
+        p.Add(Text(summary.Subject));
+        p.Add(new() { Value = summary.Date is { } date ? date : DBNull.Value, NpgsqlDbType = NpgsqlDbType.TimestampTz });
+        p.Add(new() { Value = ThreadKeys(summary) });
+        p.Add(Text(summary.MessageId));
+        p.Add(Text(summary.InReplyTo));
+        p.Add(new() { Value = summary.References.ToArray() });
+        p.Add(new() { Value = summary.HasAttachments });
+        p.Add(new() { Value = summary.Preview });
+        p.Add(new() { Value = SearchableAddresses(summary.FromName, [summary.FromAddress]) });
+        p.Add(new() { Value = SearchableAddresses(null, [.. summary.To, .. summary.Cc]) });
+        p.Add(new() { Value = content.SearchText });
+
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        if (!await reader.ReadAsync(cancellationToken))
+            return DeliveryResult.Failed(DeliveryStatus.FolderNotFound);
+        var messageId = reader.GetInt64(0);
+        var uid = reader.GetInt64(1);
+
+        AddBlobReferences(content.Segments, +1);
+        CountAccount(content.Size, 1);
+        CountMessage(folderId, content.Size, 1, request.Flags.HasFlag(MessageFlags.Seen) ? 0 : 1, modSeq);
+        return new DeliveryResult { Status = DeliveryStatus.Stored, MessageId = messageId, FolderId = folderId, Uid = uid, ModSeq = modSeq };
+    }
+
+    private static NpgsqlParameter Text(string? value) => new() { Value = value is null ? DBNull.Value : value, NpgsqlDbType = NpgsqlDbType.Text };
+
+    /// <summary>A reply joins the thread of the message it answers (RFC 5322 §3.6.4): In-Reply-To, then References newest first.</summary>
+    private static string[] ThreadKeys(MessageSummary summary)
+    {
+        var keys = new List<string>();
+        if (summary.InReplyTo is { } inReplyTo)
+            keys.Add(inReplyTo);
+        keys.AddRange(summary.References.Reverse());
+        return [.. keys.Distinct(StringComparer.Ordinal)];
+    }
+
+    /// <summary>Addresses for the full-text index: whole, and split at '@' so "from:alice" finds alice@example.org.</summary>
+    private static string SearchableAddresses(string? name, IEnumerable<string?> addresses)
+    {
+        var parts = new List<string>();
+        if (!string.IsNullOrEmpty(name))
+            parts.Add(name);
+        foreach (var address in addresses)
+        {
+            if (string.IsNullOrEmpty(address))
+                continue;
+            parts.Add(address);
+            parts.Add(address.Replace('@', ' '));
+        }
+        return string.Join(' ', parts);
+    }
+}

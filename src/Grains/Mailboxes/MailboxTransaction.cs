@@ -1,0 +1,214 @@
+using Npgsql;
+using NpgsqlTypes;
+using RestMail.Grains.Mailboxes;
+using RestMail.Storage.Blobs;
+using RestMail.Storage.Mail;
+
+namespace RestMail.Grains.Mailboxes;
+
+/// <summary>
+/// One PostgreSQL transaction carrying a batch of writes to one account. It locks the account row
+/// (so even a duplicate grain activation cannot interleave), hands out MODSEQs, checks quota, and
+/// accumulates counter deltas (quota, folder counts, blob references) that are written once, just
+/// before the commit. Expected refusals (over quota, unknown folder) return before writing anything.
+/// </summary>
+internal sealed partial class MailboxTransaction : IAsyncDisposable
+{
+    private readonly NpgsqlConnection _connection;
+    private readonly NpgsqlTransaction _transaction;
+    private readonly long _accountId;
+    private readonly Dictionary<FolderRole, long> _folderByRole = [];
+    private readonly HashSet<long> _folders = [];
+    private readonly HashSet<byte[]> _lockedBlobs = new(ByteArrayComparer.Instance);
+    private readonly Dictionary<byte[], long> _blobDeltas = new(ByteArrayComparer.Instance);
+    private readonly Dictionary<long, FolderDelta> _folderDeltas = [];
+    private long _usedBytes;
+    private long? _quotaBytes;
+    private long _domainUsedBytes;
+    private long? _domainQuotaBytes;
+    private long _usedDelta;
+    private long _countDelta;
+
+    private MailboxTransaction(NpgsqlConnection connection, NpgsqlTransaction transaction, long accountId)
+    {
+        _connection = connection;
+        _transaction = transaction;
+        _accountId = accountId;
+    }
+
+    public long HighestModSeq { get; private set; }
+
+    private long StartModSeq { get; set; }
+
+    /// <summary>Whether anything was written: only then is there something to commit and announce.</summary>
+    public bool Changed => HighestModSeq != StartModSeq;
+
+    /// <summary>Opens the transaction; null when the account does not exist.</summary>
+    public static async Task<MailboxTransaction?> BeginAsync(
+        NpgsqlDataSource dataSource, long accountId, IReadOnlyCollection<byte[]> blobsToLock, CancellationToken cancellationToken)
+    {
+        var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var tx = new MailboxTransaction(connection, transaction, accountId);
+        try
+        {
+            if (!await tx.LoadAsync(blobsToLock, cancellationToken))
+            {
+                await tx.DisposeAsync();
+                return null;
+            }
+            return tx;
+        }
+        catch
+        {
+            await tx.DisposeAsync();
+            throw;
+        }
+    }
+
+    private async Task<bool> LoadAsync(IReadOnlyCollection<byte[]> blobsToLock, CancellationToken cancellationToken)
+    {
+        await using var batch = new NpgsqlBatch(_connection, _transaction);
+        var account = new NpgsqlBatchCommand("""
+            SELECT a.highest_modseq, a.used_bytes, a.quota_bytes, d.quota_bytes,
+                   (SELECT coalesce(sum(o.used_bytes), 0)::bigint FROM accounts o WHERE o.domain_id = a.domain_id)
+            FROM accounts a JOIN domains d ON d.id = a.domain_id
+            WHERE a.id = $1
+            FOR UPDATE OF a
+            """);
+        account.Parameters.Add(new() { Value = _accountId });
+        batch.BatchCommands.Add(account);
+        var folders = new NpgsqlBatchCommand("SELECT id, role FROM folders WHERE account_id = $1");
+        folders.Parameters.Add(new() { Value = _accountId });
+        batch.BatchCommands.Add(folders);
+        if (blobsToLock.Count > 0)
+        {
+            // Locked in hash order, the order every writer of blob rows uses, and held to the commit:
+            // the collector cannot remove a blob this batch is about to reference.
+            var blobs = new NpgsqlBatchCommand("SELECT hash FROM blobs WHERE hash = ANY($1) ORDER BY hash FOR UPDATE");
+            blobs.Parameters.Add(new() { Value = blobsToLock.ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bytea });
+            batch.BatchCommands.Add(blobs);
+        }
+
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+        if (!await reader.ReadAsync(cancellationToken))
+            return false;
+        HighestModSeq = StartModSeq = reader.GetInt64(0);
+        _usedBytes = reader.GetInt64(1);
+        _quotaBytes = reader.IsDBNull(2) ? null : reader.GetInt64(2);
+        _domainQuotaBytes = reader.IsDBNull(3) ? null : reader.GetInt64(3);
+        _domainUsedBytes = reader.GetInt64(4);
+
+        await reader.NextResultAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var id = reader.GetInt64(0);
+            _folders.Add(id);
+            var role = FolderRoles.FromColumn(reader.IsDBNull(1) ? null : reader.GetString(1));
+            if (role != FolderRole.None)
+                _folderByRole[role] = id;
+        }
+
+        if (blobsToLock.Count > 0)
+        {
+            await reader.NextResultAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+                _lockedBlobs.Add(reader.GetFieldValue<byte[]>(0));
+        }
+        return true;
+    }
+
+    private long NextModSeq() => ++HighestModSeq;
+
+    private long? ResolveFolder(long? folderId, FolderRole role)
+    {
+        if (folderId is { } id)
+            return _folders.Contains(id) ? id : null;
+        return _folderByRole.TryGetValue(role, out var byRole) ? byRole : null;
+    }
+
+    /// <summary>RFC 9208-style storage quota: account and domain limits, checked before any write.</summary>
+    private bool FitsQuota(long bytes) =>
+        bytes <= 0
+        || ((_quotaBytes is null || _usedBytes + _usedDelta + bytes <= _quotaBytes)
+            && (_domainQuotaBytes is null || _domainUsedBytes + _usedDelta + bytes <= _domainQuotaBytes));
+
+    private void AddBlobReferences(IEnumerable<byte[]> hashes, long sign)
+    {
+        foreach (var hash in hashes)
+            _blobDeltas[hash] = _blobDeltas.GetValueOrDefault(hash) + sign;
+    }
+
+    private void CountMessage(long folderId, long sizeDelta, long countDelta, long unreadDelta, long modSeq)
+    {
+        var delta = _folderDeltas.GetValueOrDefault(folderId);
+        _folderDeltas[folderId] = new FolderDelta(
+            delta.Total + countDelta, delta.Unread + unreadDelta, delta.Size + sizeDelta, Math.Max(delta.ModSeq, modSeq));
+    }
+
+    private void CountAccount(long sizeDelta, long countDelta)
+    {
+        _usedDelta += sizeDelta;
+        _countDelta += countDelta;
+    }
+
+    private void TouchFolder(long folderId, long modSeq) => CountMessage(folderId, 0, 0, 0, modSeq);
+
+    /// <summary>Writes the accumulated counters and commits.</summary>
+    public async Task CommitAsync(CancellationToken cancellationToken)
+    {
+        if (Changed)
+        {
+            await using var batch = new NpgsqlBatch(_connection, _transaction);
+            var blobDeltas = _blobDeltas.Where(d => d.Value != 0).OrderBy(d => d.Key, ByteArrayComparer.Instance).ToList();
+            if (blobDeltas.Count > 0)
+            {
+                var blobs = new NpgsqlBatchCommand("""
+                    UPDATE blobs b SET refcount = b.refcount + d.delta, touched_at = now()
+                    FROM unnest($1::bytea[], $2::bigint[]) AS d(hash, delta)
+                    WHERE b.hash = d.hash
+                    """);
+                blobs.Parameters.Add(new() { Value = blobDeltas.Select(d => d.Key).ToArray() });
+                blobs.Parameters.Add(new() { Value = blobDeltas.Select(d => d.Value).ToArray() });
+                batch.BatchCommands.Add(blobs);
+            }
+            if (_folderDeltas.Count > 0)
+            {
+                var folders = new NpgsqlBatchCommand("""
+                    UPDATE folders f SET total = f.total + d.total, unread = f.unread + d.unread,
+                                         size_bytes = f.size_bytes + d.size, modseq = greatest(f.modseq, d.modseq)
+                    FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[]) AS d(id, total, unread, size, modseq)
+                    WHERE f.id = d.id AND f.account_id = $6
+                    """);
+                folders.Parameters.Add(new() { Value = _folderDeltas.Keys.ToArray() });
+                folders.Parameters.Add(new() { Value = _folderDeltas.Values.Select(d => d.Total).ToArray() });
+                folders.Parameters.Add(new() { Value = _folderDeltas.Values.Select(d => d.Unread).ToArray() });
+                folders.Parameters.Add(new() { Value = _folderDeltas.Values.Select(d => d.Size).ToArray() });
+                folders.Parameters.Add(new() { Value = _folderDeltas.Values.Select(d => d.ModSeq).ToArray() });
+                folders.Parameters.Add(new() { Value = _accountId });
+                batch.BatchCommands.Add(folders);
+            }
+            var account = new NpgsqlBatchCommand("""
+                UPDATE accounts SET highest_modseq = $2, used_bytes = used_bytes + $3, message_count = message_count + $4
+                WHERE id = $1
+                """);
+            account.Parameters.Add(new() { Value = _accountId });
+            account.Parameters.Add(new() { Value = HighestModSeq });
+            account.Parameters.Add(new() { Value = _usedDelta });
+            account.Parameters.Add(new() { Value = _countDelta });
+            batch.BatchCommands.Add(account);
+            await batch.ExecuteNonQueryAsync(cancellationToken);
+        }
+        await _transaction.CommitAsync(cancellationToken);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _transaction.DisposeAsync();
+        await _connection.DisposeAsync();
+    }
+
+    private NpgsqlCommand Command(string sql) => new(sql, _connection, _transaction);
+
+    private readonly record struct FolderDelta(long Total, long Unread, long Size, long ModSeq);
+}

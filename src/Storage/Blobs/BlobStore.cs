@@ -1,0 +1,96 @@
+using System.Security.Cryptography;
+using Npgsql;
+using NpgsqlTypes;
+using RestMail.Grains.Mailboxes;
+using RestMail.Storage.Messages;
+
+namespace RestMail.Storage.Blobs;
+
+/// <summary>
+/// Content-addressed storage: each segment of a message is kept once under its SHA-256, however
+/// many messages contain it. Storing happens before the mailbox grain references the segments;
+/// a blob stored here starts unreferenced and is only collected after a grace period, so the
+/// grain's transaction (which raises the reference counts) finds it.
+/// </summary>
+public sealed class BlobStore(NpgsqlDataSource dataSource)
+{
+    /// <summary>Analyses the raw message, stores its segments and returns what a grain needs to file it.</summary>
+    public async Task<StoredContent> StoreAsync(ReadOnlyMemory<byte> raw, CancellationToken cancellationToken)
+    {
+        var analysis = MessageAnalyzer.Analyze(raw);
+        var hashes = new byte[analysis.Segments.Count][];
+        for (var i = 0; i < hashes.Length; i++)
+            hashes[i] = SHA256.HashData(analysis.Segments[i].Span);
+
+        await PutAsync(hashes, analysis.Segments, cancellationToken);
+        return new StoredContent
+        {
+            Segments = hashes,
+            Size = raw.Length,
+            Summary = analysis.Summary,
+            SearchText = analysis.SearchText,
+        };
+    }
+
+    private async Task PutAsync(byte[][] hashes, IReadOnlyList<ReadOnlyMemory<byte>> segments, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+
+        // Ask first, so that a large attachment that is already stored is not sent again.
+        var existing = new HashSet<byte[]>(ByteArrayComparer.Instance);
+        await using (var query = new NpgsqlCommand("SELECT hash FROM blobs WHERE hash = ANY($1)", connection))
+        {
+            query.Parameters.Add(new() { Value = hashes, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bytea });
+            await using var reader = await query.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+                existing.Add(reader.GetFieldValue<byte[]>(0));
+        }
+
+        var missing = new SortedDictionary<byte[], ReadOnlyMemory<byte>>(ByteArrayComparer.Instance);
+        for (var i = 0; i < hashes.Length; i++)
+        {
+            if (!existing.Contains(hashes[i]))
+                missing.TryAdd(hashes[i], segments[i]);
+        }
+
+        await using var batch = new NpgsqlBatch(connection);
+        // Rows are written in hash order, the order every transaction that locks blobs uses.
+        foreach (var (hash, data) in missing)
+        {
+            var insert = new NpgsqlBatchCommand("""
+                INSERT INTO blobs (hash, size, data) VALUES ($1, $2, $3)
+                ON CONFLICT (hash) DO UPDATE SET touched_at = now() WHERE blobs.refcount = 0
+                """);
+            insert.Parameters.Add(new() { Value = hash });
+            insert.Parameters.Add(new() { Value = (long)data.Length });
+            insert.Parameters.Add(new() { Value = data, NpgsqlDbType = NpgsqlDbType.Bytea });
+            batch.BatchCommands.Add(insert);
+        }
+        if (existing.Count > 0)
+        {
+            // An unreferenced blob about to be referenced again must not be collected meanwhile.
+            var touch = new NpgsqlBatchCommand("UPDATE blobs SET touched_at = now() WHERE hash = ANY($1) AND refcount = 0");
+            touch.Parameters.Add(new() { Value = existing.ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bytea });
+            batch.BatchCommands.Add(touch);
+        }
+        if (batch.BatchCommands.Count > 0)
+            await batch.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>Deletes blobs unreferenced for longer than <paramref name="grace"/>; returns how many.</summary>
+    public async Task<int> CollectAsync(TimeSpan grace, CancellationToken cancellationToken)
+    {
+        // SKIP LOCKED: a blob some transaction is referencing right now is left for the next round.
+        await using var command = dataSource.CreateCommand("""
+            DELETE FROM blobs WHERE hash IN (
+                SELECT hash FROM blobs
+                WHERE refcount = 0 AND touched_at < now() - $1
+                ORDER BY hash
+                LIMIT 10000
+                FOR UPDATE SKIP LOCKED)
+            AND refcount = 0
+            """);
+        command.Parameters.Add(new() { Value = grace });
+        return await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+}
