@@ -12,6 +12,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 using RestMail.Api;
+using RestMail.Grains;
 using RestMail.Storage;
 using RestMail.Storage.Accounts;
 
@@ -55,6 +56,7 @@ public sealed class ApiServer(PostgresServer postgres) : IAsyncLifetime
             .AddMemoryGrainStorageAsDefault()
             .AddMemoryGrainStorage("Default"));
         builder.Services.AddRestMailStorage(connectionString);
+        builder.Services.AddRestMailGrains();
         builder.Services.AddRestMailApi();
         _app = builder.Build();
         _app.MapRestMailApi();
