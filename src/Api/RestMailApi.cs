@@ -13,8 +13,12 @@ using Microsoft.IdentityModel.Tokens;
 using RestMail.Api.Account;
 using RestMail.Api.Admin;
 using RestMail.Api.Auth;
+using RestMail.Api.Folders;
+using RestMail.Api.Messages;
 using RestMail.Api.Problems;
+using RestMail.Api.Sync;
 using RestMail.Storage.Accounts;
+using RestMail.Storage.Mail;
 
 namespace RestMail.Api;
 
@@ -33,6 +37,7 @@ public static class RestMailApi
     {
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<DirectoryStore>();
+        services.TryAddSingleton<MailQueries>();
         services.TryAddSingleton<RefreshTokenStore>();
         services.TryAddSingleton<ServerSettings>();
         services.TryAddSingleton<SigningKeyProvider>();
@@ -93,7 +98,12 @@ public static class RestMailApi
         v1.MapAuthEndpoints();
 
         var user = v1.MapGroup("").RequireAuthorization();
-        user.MapMeEndpoints();
+        user.MapAccountEndpoints();
+        user.MapFoldersEndpoints();
+        user.MapMessagesEndpoints();
+        user.MapSearchEndpoints();
+        user.MapChangesEndpoints();
+        user.MapEventsEndpoints();
 
         var admin = v1.MapGroup("/admin").RequireAuthorization(AdminPolicy);
         admin.MapAdminDomainsEndpoints();

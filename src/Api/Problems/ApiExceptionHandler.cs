@@ -2,12 +2,13 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
+using RestMail.Storage.Mail;
 
 namespace RestMail.Api.Problems;
 
 /// <summary>
 /// Turns the exceptions that mean "bad request" into problem details: malformed JSON or a body the
-/// binder cannot read (400), a body over the size limit (413). Anything else stays a 500 without
+/// binder cannot read, a bad cursor or search (400), a body over the size limit (413). Anything else stays a 500 without
 /// internals in the body.
 /// </summary>
 internal sealed class ApiExceptionHandler(IProblemDetailsService problems) : IExceptionHandler
@@ -22,6 +23,8 @@ internal sealed class ApiExceptionHandler(IProblemDetailsService problems) : IEx
                 (StatusCodes.Status400BadRequest, "Malformed JSON", $"The request body is not valid JSON for this endpoint: {json.Message}"),
             BadHttpRequestException bad =>
                 (bad.StatusCode, "Bad request", bad.Message),
+            InvalidQueryException invalid =>
+                (StatusCodes.Status400BadRequest, "Invalid query", invalid.Message),
             _ => (0, "", ""),
         };
         if (status == 0 || httpContext.Response.HasStarted)

@@ -1,0 +1,3 @@
+namespace RestMail.Api.Folders;
+
+public sealed record RenameFolderRequest(string? Name);

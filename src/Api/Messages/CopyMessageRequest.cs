@@ -1,0 +1,3 @@
+namespace RestMail.Api.Messages;
+
+public sealed record CopyMessageRequest(long? FolderId);
