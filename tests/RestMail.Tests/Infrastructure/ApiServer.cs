@@ -13,8 +13,10 @@ using Microsoft.Extensions.Logging;
 using Npgsql;
 using RestMail.Api;
 using RestMail.Grains;
+using RestMail.Grains.Mailboxes;
 using RestMail.Storage;
 using RestMail.Storage.Accounts;
+using RestMail.Storage.Blobs;
 
 namespace RestMail.Tests.Infrastructure;
 
@@ -39,6 +41,8 @@ public sealed class ApiServer(PostgresServer postgres) : IAsyncLifetime
     public DirectoryStore Directory => Services.GetRequiredService<DirectoryStore>();
 
     public NpgsqlDataSource DataSource => Services.GetRequiredService<NpgsqlDataSource>();
+
+    public IGrainFactory Grains => Services.GetRequiredService<IGrainFactory>();
 
     private WebApplication App => _app ?? throw new InvalidOperationException("The API server is not started.");
 
@@ -112,6 +116,15 @@ public sealed class ApiServer(PostgresServer postgres) : IAsyncLifetime
         var account = await CreateAccountAsync(admin, domain: domain);
         var token = await SignInAsync(account.Address);
         return (account, CreateClient(token.GetProperty("access_token").GetString()));
+    }
+
+    /// <summary>Stores a raw message and delivers it into the account's Inbox (or a folder) through the mailbox grain.</summary>
+    public async Task<DeliveryResult> DeliverAsync(long accountId, byte[] raw, long? folderId = null)
+    {
+        var content = await Services.GetRequiredService<BlobStore>().StoreAsync(raw, TestContext.Current.CancellationToken);
+        var result = await Grains.GetGrain<IMailboxGrain>(accountId).DeliverAsync(new DeliveryRequest { Content = content, FolderId = folderId });
+        Assert.Equal(DeliveryStatus.Stored, result.Status);
+        return result;
     }
 
     private static int FreePort()
