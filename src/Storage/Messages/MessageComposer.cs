@@ -30,7 +30,7 @@ public static class MessageComposer
 
         if (request.From is null || string.IsNullOrWhiteSpace(request.From.Address))
             throw new ComposeException("A from address is required.");
-        var from = Mailbox(request.From, "from");
+        var (from, fromAddress) = Mailbox(request.From, "from");
         message.From.Add(from);
 
         var recipients = new List<string>();
@@ -63,7 +63,7 @@ public static class MessageComposer
 
         using var output = new MemoryStream();
         message.WriteTo(Format, output);
-        return new ComposedMessage(output.ToArray(), from.Address, recipients.Distinct(StringComparer.Ordinal).ToArray(), message.MessageId);
+        return new ComposedMessage(output.ToArray(), fromAddress, recipients.Distinct(StringComparer.Ordinal).ToArray(), message.MessageId);
     }
 
     private static MimeEntity BuildBody(ComposeRequest request)
@@ -162,12 +162,14 @@ public static class MessageComposer
         return cleaned.Length == 0 ? null : cleaned;
     }
 
-    private static MailboxAddress Mailbox(ComposeAddress address, string field)
+    // Returns the normalised address as well: MailboxAddress.Address gives IDN domains back in Unicode,
+    // while envelopes and lookups use the ASCII form.
+    private static (MailboxAddress Mailbox, string Address) Mailbox(ComposeAddress address, string field)
     {
         if (!AddressNormalizer.TryNormalize(address.Address, out var normalized))
             throw new ComposeException($"'{address.Address}' in {field} is not a valid email address.");
         var name = string.IsNullOrWhiteSpace(address.Name) ? null : OneLine(address.Name);
-        return new MailboxAddress(name, normalized);
+        return (new MailboxAddress(name, normalized), normalized);
     }
 
     private static void AddAll(InternetAddressList list, IReadOnlyList<ComposeAddress>? addresses, string field, List<string>? recipients)
@@ -176,9 +178,9 @@ public static class MessageComposer
         {
             if (address is null || string.IsNullOrWhiteSpace(address.Address))
                 throw new ComposeException($"An entry in {field} has no address.");
-            var mailbox = Mailbox(address, field);
+            var (mailbox, normalized) = Mailbox(address, field);
             list.Add(mailbox);
-            recipients?.Add(mailbox.Address);
+            recipients?.Add(normalized);
         }
     }
 

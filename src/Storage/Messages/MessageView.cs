@@ -18,10 +18,10 @@ public static class MessageView
 {
     public static ParsedMessage Parse(ReadOnlyMemory<byte> raw)
     {
-        MimeDocument document;
         try
         {
-            document = MimeDocument.Parse(raw);
+            var document = MimeDocument.Parse(raw);
+            return document.Message is null ? new ParsedMessage() : Build(document, raw, document.Message);
         }
 #pragma warning disable CA1031 // The contract is "never throws": an unreadable message shows as empty.
         catch (Exception)
@@ -29,11 +29,38 @@ public static class MessageView
         {
             return new ParsedMessage();
         }
+    }
 
-        var message = document.Message;
-        if (message is null)
-            return new ParsedMessage();
+    /// <summary>The attachment at <paramref name="index"/> (as listed by <see cref="Parse"/>), or null when there is none.</summary>
+    public static AttachmentContent? GetAttachment(ReadOnlyMemory<byte> raw, int index)
+    {
+        if (index < 0)
+            return null;
+        try
+        {
+            var document = MimeDocument.Parse(raw);
+            if (document.Message is null)
+                return null;
 
+            var parts = MessageParts.Of(document.Message);
+            if (index >= parts.Attachments.Count)
+                return null;
+
+            var entity = parts.Attachments[index];
+            using var output = new MemoryStream();
+            WriteDecoded(document, raw, entity, output);
+            return new AttachmentContent(entity.ContentType.MimeType.ToLowerInvariant(), FileNameOf(entity), output.ToArray());
+        }
+#pragma warning disable CA1031 // Same contract as Parse: a part that cannot be read is not there.
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+            return null;
+        }
+    }
+
+    private static ParsedMessage Build(MimeDocument document, ReadOnlyMemory<byte> raw, MimeMessage message)
+    {
         var parts = MessageParts.Of(message);
         var attachments = new List<AttachmentInfo>(parts.Attachments.Count);
         for (var i = 0; i < parts.Attachments.Count; i++)
@@ -55,26 +82,6 @@ public static class MessageView
             Html = CleanHtml(parts),
             Attachments = attachments,
         };
-    }
-
-    /// <summary>The attachment at <paramref name="index"/> (as listed by <see cref="Parse"/>), or null when there is none.</summary>
-    public static AttachmentContent? GetAttachment(ReadOnlyMemory<byte> raw, int index)
-    {
-        if (index < 0)
-            return null;
-
-        var document = MimeDocument.Parse(raw);
-        if (document.Message is null)
-            return null;
-
-        var parts = MessageParts.Of(document.Message);
-        if (index >= parts.Attachments.Count)
-            return null;
-
-        var entity = parts.Attachments[index];
-        using var output = new MemoryStream();
-        WriteDecoded(document, raw, entity, output);
-        return new AttachmentContent(entity.ContentType.MimeType.ToLowerInvariant(), FileNameOf(entity), output.ToArray());
     }
 
     private static AttachmentInfo Describe(MimeDocument document, ReadOnlyMemory<byte> raw, MimeEntity entity, int index)
