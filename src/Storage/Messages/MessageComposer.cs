@@ -52,7 +52,7 @@ public static class MessageComposer
         var domain = AddressNormalizer.TryNormalizeDomain(hostname, out var normalizedHost) ? normalizedHost : hostname.Trim();
         message.MessageId = MimeUtils.GenerateMessageId(domain);
 
-        if (request.InReplyTo is not null && !string.IsNullOrWhiteSpace(request.InReplyTo))
+        if (!string.IsNullOrWhiteSpace(request.InReplyTo))
             message.InReplyTo = MessageId(request.InReplyTo, "in_reply_to");
         foreach (var reference in request.References ?? [])
             message.References.Add(MessageId(reference, "references"));
