@@ -101,6 +101,7 @@ public static class RestMailApi
         user.MapAccountEndpoints();
         user.MapFoldersEndpoints();
         user.MapMessagesEndpoints();
+        user.MapSendEndpoints();
         user.MapSearchEndpoints();
         user.MapChangesEndpoints();
         user.MapEventsEndpoints();
@@ -127,7 +128,7 @@ public static class RestMailApi
         return next(context);
     }
 
-    private sealed class RequestSizeLimitMetadata(long limit) : IRequestSizeLimitMetadata
+    internal sealed class RequestSizeLimitMetadata(long limit) : IRequestSizeLimitMetadata
     {
         public long? MaxRequestBodySize => limit;
     }

@@ -7,6 +7,7 @@ using RestMail.Api.Auth;
 using RestMail.Api.Problems;
 using RestMail.Grains.Mailboxes;
 using RestMail.Storage.Mail;
+using RestMail.Storage.Messages;
 
 namespace RestMail.Api.Messages;
 
@@ -19,22 +20,39 @@ public static class MessagesApi
         messages.MapPatch("/{id:long}", UpdateAsync).WithSummary("Add or remove flags and keywords; folder_id moves the message.");
         messages.MapDelete("/{id:long}", DeleteAsync).WithSummary("Move to Trash; expunge if already in Trash or ?permanent=true.");
         messages.MapGet("/{id:long}/raw", GetRawAsync).WithSummary("The message exactly as received (message/rfc822).");
+        messages.MapGet("/{id:long}/attachments/{index:int}", GetAttachmentAsync).WithSummary("One attachment, decoded, as a download.");
         messages.MapPost("/{id:long}/copy", CopyAsync).WithSummary("Copy into folder_id; returns the new message.");
         messages.MapPost("/bulk", BulkAsync).WithSummary("flag, unflag, move, copy or delete up to 1000 messages at once.");
         return v1;
     }
 
-    internal static async Task<Results<Ok<MessageResponse>, ProblemHttpResult>> GetAsync(long id, ClaimsPrincipal user, MailQueries queries, CancellationToken ct) =>
-        await queries.GetMessageAsync(user.AccountId(), id, ct) is { } message
-            ? TypedResults.Ok(MessageResponse.Of(message))
-            : NotFound(id);
+    internal static async Task<Results<Ok<MessageDetailResponse>, ProblemHttpResult>> GetAsync(long id, ClaimsPrincipal user, MailQueries queries, CancellationToken ct)
+    {
+        var accountId = user.AccountId();
+        if (await queries.GetMessageAsync(accountId, id, ct) is not { } message || await queries.GetRawAsync(accountId, id, ct) is not { } raw)
+            return NotFound(id);
+        return TypedResults.Ok(new MessageDetailResponse(MessageResponse.Of(message), MessageView.Parse(raw)));
+    }
+
+    internal static async Task<Results<FileContentHttpResult, ProblemHttpResult>> GetAttachmentAsync(
+        long id, int index, HttpContext context, ClaimsPrincipal user, MailQueries queries, CancellationToken ct)
+    {
+        if (await queries.GetRawAsync(user.AccountId(), id, ct) is not { } raw)
+            return NotFound(id);
+        if (MessageView.GetAttachment(raw, index) is not { } attachment)
+            return ApiProblems.NotFound($"Message {id} has no attachment {index}.");
+        // Always a download, never rendered from the API's origin (an HTML or SVG attachment could script it).
+        context.Response.Headers.ContentSecurityPolicy = "sandbox";
+        context.Response.Headers.XContentTypeOptions = "nosniff";
+        return TypedResults.File(attachment.Content, attachment.ContentType, attachment.FileName ?? $"attachment-{index}");
+    }
 
     internal static async Task<Results<FileContentHttpResult, ProblemHttpResult>> GetRawAsync(long id, ClaimsPrincipal user, MailQueries queries, CancellationToken ct) =>
         await queries.GetRawAsync(user.AccountId(), id, ct) is { } raw
             ? TypedResults.Bytes(raw, "message/rfc822")
             : NotFound(id);
 
-    internal static async Task<Results<Ok<MessageResponse>, ProblemHttpResult>> UpdateAsync(
+    internal static async Task<Results<Ok<MessageDetailResponse>, ProblemHttpResult>> UpdateAsync(
         long id, UpdateMessageRequest request, ClaimsPrincipal user, IGrainFactory grains, MailQueries queries, CancellationToken ct)
     {
         if (!MessageFlagNames.TryParse(request.AddFlags, out var add, out var unknown) || !MessageFlagNames.TryParse(request.RemoveFlags, out var remove, out unknown))
