@@ -53,7 +53,13 @@ public sealed class BlobStore(NpgsqlDataSource dataSource)
                 missing.TryAdd(hashes[i], segments[i]);
         }
 
-        await using var batch = new NpgsqlBatch(connection);
+        // No WAL flush of its own: these rows are unreferenced until the mailbox grain's
+        // transaction references them, and that transaction's synchronous commit flushes the WAL
+        // up to its own commit record, which lies after these rows. So whatever is acknowledged
+        // has its blobs on disk, and a crash in between leaves only unreferenced blobs to collect.
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using var batch = new NpgsqlBatch(connection, transaction);
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("SET LOCAL synchronous_commit TO off"));
         // Rows are written in hash order, the order every transaction that locks blobs uses.
         foreach (var (hash, data) in missing)
         {
@@ -73,8 +79,9 @@ public sealed class BlobStore(NpgsqlDataSource dataSource)
             touch.Parameters.Add(new() { Value = existing.ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bytea });
             batch.BatchCommands.Add(touch);
         }
-        if (batch.BatchCommands.Count > 0)
+        if (batch.BatchCommands.Count > 1)
             await batch.ExecuteNonQueryAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
     }
 
     /// <summary>Deletes blobs unreferenced for longer than <paramref name="grace"/>; returns how many.</summary>
