@@ -60,9 +60,9 @@ internal static class RestMailCli
         {
             host = await RestMailHost.BuildAsync(args, cancellationToken: cancellationToken);
         }
-        catch (Exception e) when (e is PostgresBinariesMissingException or OptionsValidationException)
+        catch (Exception e) when (e is PostgresBinariesMissingException or OptionsValidationException or InvalidOperationException or NpgsqlException)
         {
-            await stderr.WriteLineAsync(e.Message);
+            await stderr.WriteLineAsync($"restmail could not start: {e.Message}");
             return Failure;
         }
         await host.RunAsync(cancellationToken);

@@ -52,10 +52,11 @@ public sealed class RestMailHostTests(PostgresServer postgres)
     }
 
     [Fact]
-    public async Task Healthz_answers_503_when_postgres_stops()
+    public async Task Healthz_answers_503_while_postgres_is_stopped_and_200_again_once_it_is_back()
     {
         var directory = Path.Combine(Path.GetTempPath(), $"rmt-health-{Guid.NewGuid():N}");
-        var server = await EmbeddedPostgres.StartAsync(new EmbeddedPostgresOptions { Directory = directory, Fsync = false, MaxConnections = 50 }, Ct);
+        var postgresOptions = new EmbeddedPostgresOptions { Directory = directory, Fsync = false, MaxConnections = 50 };
+        var server = await EmbeddedPostgres.StartAsync(postgresOptions, Ct);
         try
         {
             await using var host = await RestMailHost.BuildAsync([], OnTestDatabase(server.ConnectionString), Ct);
@@ -70,6 +71,14 @@ public sealed class RestMailHostTests(PostgresServer postgres)
             var body = await unhealthy.Content.ReadAsStringAsync(Ct);
             Assert.Equal(HttpStatusCode.ServiceUnavailable, unhealthy.StatusCode);
             Assert.Contains("\"postgres\":{\"status\":\"Unhealthy\"", body, StringComparison.Ordinal);
+
+            // Back up before the host stops, so that the silo can leave the cluster cleanly.
+            server = await EmbeddedPostgres.StartAsync(postgresOptions, Ct);
+            var deadline = DateTime.UtcNow.AddSeconds(30);
+            HttpStatusCode status;
+            while ((status = await HealthStatusAsync(http)) != HttpStatusCode.OK && DateTime.UtcNow < deadline)
+                await Task.Delay(100, Ct);
+            Assert.Equal(HttpStatusCode.OK, status);
         }
         finally
         {
@@ -98,5 +107,11 @@ public sealed class RestMailHostTests(PostgresServer postgres)
         readiness.SetReady("smtp", true);
         using var ready = await http.GetAsync("/healthz", Ct);
         Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
+    }
+
+    private static async Task<HttpStatusCode> HealthStatusAsync(HttpClient http)
+    {
+        using var response = await http.GetAsync("/healthz", Ct);
+        return response.StatusCode;
     }
 }
