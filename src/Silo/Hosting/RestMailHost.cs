@@ -14,6 +14,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using RestMail.Api;
 using RestMail.Gateways;
+using RestMail.Grains;
 using RestMail.Silo.Health;
 using RestMail.Storage;
 using RestMail.Storage.Hosting;
@@ -127,6 +128,7 @@ public sealed class RestMailHost : IAsyncDisposable
         builder.UseOrleans(silo => silo.UseRestMailPostgres(database.ConnectionString, options.Silo, clusterInPostgres: !database.IsEmbedded));
 
         builder.Services.AddRestMailStorage(database.ConnectionString);
+        builder.Services.AddRestMailGrains();
         builder.Services.AddRestMailApi();
         builder.Services.AddRestMailGateways();
 
