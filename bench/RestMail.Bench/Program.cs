@@ -1,1 +1,81 @@
-Console.WriteLine("bench");
+using System.Globalization;
+using RestMail.Bench;
+using RestMail.Grains.Mailboxes;
+using RestMail.Storage.Mail;
+
+// Usage: dotnet run -c Release --project bench/RestMail.Bench -- [--folder-size N] [--deliveries N] [--dir PATH]
+var folderSize = Option("--folder-size", 100_000);
+var deliveries = Option("--deliveries", 5_000);
+var directory = args.SkipWhile(a => a != "--dir").Skip(1).FirstOrDefault() ?? Path.Combine(Path.GetTempPath(), "restmail-bench");
+const int Concurrency = 64;
+
+await using var host = await BenchHost.StartAsync(directory);
+var corpus = new Corpus(1);
+Console.WriteLine($"# REST Mail store benchmark ({Environment.ProcessorCount} cores, fsync on, {Concurrency} concurrent senders)");
+Console.WriteLine();
+Console.WriteLine("| delivery | messages | msg/s |");
+Console.WriteLine("|---|---:|---:|");
+
+foreach (var size in new[] { 4 * 1024, 100 * 1024 })
+{
+    var count = size > 10_000 ? deliveries / 5 : deliveries;
+    var oneAccount = (await host.CreateAccountsAsync($"one{size}-", 1))[0];
+    var manyAccounts = await host.CreateAccountsAsync($"many{size}-", 1000);
+
+    var rate = await DeliverAsync(Enumerable.Range(0, count).Select(i => (oneAccount, corpus.Message(i, size))).ToList());
+    Console.WriteLine($"| {size / 1024} KB into 1 account | {count} | {rate:F0} |");
+    rate = await DeliverAsync(Enumerable.Range(0, count).Select(i => (manyAccounts[i % manyAccounts.Length], corpus.Message(i, size))).ToList());
+    Console.WriteLine($"| {size / 1024} KB into 1,000 accounts | {count} | {rate:F0} |");
+}
+
+// List and search in one large folder.
+var reader = (await host.CreateAccountsAsync("reader-", 1))[0];
+var loadRate = await DeliverAsync(Enumerable.Range(0, folderSize).Select(i => (reader, corpus.Message(i, 1500))).ToList());
+var inbox = (await host.Queries.ListFoldersAsync(reader, default)).Single(f => f.Role == FolderRole.Inbox);
+Console.WriteLine();
+Console.WriteLine($"Loaded {inbox.Total:N0} messages (1.5 KB) into one folder at {loadRate:F0} msg/s.");
+Console.WriteLine();
+Console.WriteLine("| query (folder of " + inbox.Total.ToString("N0", CultureInfo.InvariantCulture) + ") | p50 ms | p95 ms | p99 ms |");
+Console.WriteLine("|---|---:|---:|---:|");
+
+var cursors = new List<string>();
+string? cursor = null;
+for (var page = 0; page < 200; page++)
+{
+    var result = await host.Queries.ListMessagesAsync(reader, inbox.Id, new MessageListQuery(50, cursor), default);
+    if (result.NextCursor is null)
+        break;
+    cursors.Add(cursor = result.NextCursor);
+}
+
+await Report("list first page (50, newest first)", _ => host.Queries.ListMessagesAsync(reader, inbox.Id, new MessageListQuery(50), default));
+await Report("list next page by cursor", i => host.Queries.ListMessagesAsync(reader, inbox.Id, new MessageListQuery(50, cursors[i % cursors.Count]), default));
+await Report("list oldest first", _ => host.Queries.ListMessagesAsync(reader, inbox.Id, new MessageListQuery(50, null, MessageSort.DateAsc), default));
+var searchWords = Enumerable.Range(0, 1000).Select(_ => corpus.Word()).ToArray();
+await Report("search one word (body or headers)", i => host.Queries.SearchAsync(reader, searchWords[i], new MessageListQuery(50), default));
+await Report("search two words", i => host.Queries.SearchAsync(reader, $"{searchWords[i]} {searchWords[(i + 1) % 1000]}", new MessageListQuery(50), default));
+await Report("search subject:word", i => host.Queries.SearchAsync(reader, $"subject:{searchWords[i]}", new MessageListQuery(50), default));
+await Report("search from:address", i => host.Queries.SearchAsync(reader, $"from:sender{i % 500}@remote.test", new MessageListQuery(50), default));
+await Report("search is:unread", _ => host.Queries.SearchAsync(reader, "is:unread", new MessageListQuery(50), default));
+return;
+
+async Task<double> DeliverAsync(List<(long Account, byte[] Raw)> work) =>
+    await Stopwatches.ThroughputAsync(work, Concurrency, async item =>
+    {
+        var content = await host.Blobs.StoreAsync(item.Raw, default);
+        var result = await host.Grains.GetGrain<IMailboxGrain>(item.Account).DeliverAsync(new DeliveryRequest { Content = content });
+        if (result.Status != DeliveryStatus.Stored)
+            throw new InvalidOperationException($"Delivery failed: {result.Status}");
+    });
+
+async Task Report(string name, Func<int, Task> query)
+{
+    var (p50, p95, p99) = await Stopwatches.LatencyAsync(500, query);
+    Console.WriteLine($"| {name} | {p50:F2} | {p95:F2} | {p99:F2} |");
+}
+
+int Option(string name, int fallback)
+{
+    var value = args.SkipWhile(a => a != name).Skip(1).FirstOrDefault();
+    return value is null ? fallback : int.Parse(value, CultureInfo.InvariantCulture);
+}

@@ -1,1 +1,3 @@
-Console.WriteLine("restmail");
+using RestMail.Silo.Cli;
+
+return await RestMailCli.RunAsync(args, Console.Out, Console.Error);

@@ -31,8 +31,12 @@ internal sealed partial class MailboxGrain : Grain, IMailboxGrain
 
     private long AccountId => this.GetPrimaryKeyLong();
 
-    public Task<DeliveryResult> DeliverAsync(DeliveryRequest request) =>
-        Enqueue((tx, ct) => tx.DeliverAsync(request, ct), request.Content.Segments, DeliveryResult.Failed(DeliveryStatus.AccountNotFound));
+    public Task<DeliveryResult> DeliverAsync(DeliveryRequest request)
+    {
+        var write = new PendingDelivery(request);
+        Schedule(write);
+        return write.Task;
+    }
 
     public Task<BulkResult> SetFlagsAsync(FlagUpdate update) =>
         Enqueue((tx, ct) => tx.SetFlagsAsync(update, ct), [], new BulkResult { NotFound = update.MessageIds });
@@ -70,10 +74,15 @@ internal sealed partial class MailboxGrain : Grain, IMailboxGrain
     private Task<T> Enqueue<T>(Func<MailboxTransaction, CancellationToken, Task<T>> apply, IReadOnlyList<byte[]> blobs, T accountMissing)
     {
         var write = new PendingWrite<T>(apply, blobs, accountMissing);
+        Schedule(write);
+        return write.Task;
+    }
+
+    private void Schedule(PendingWrite write)
+    {
         _pending.Add(write);
         if (_flushing is null || _flushing.IsCompleted)
             _flushing = FlushAsync();
-        return write.Task;
     }
 
     private async Task FlushAsync()
@@ -121,8 +130,22 @@ internal sealed partial class MailboxGrain : Grain, IMailboxGrain
                 write.CompleteAccountMissing();
             return;
         }
-        foreach (var write in batch)
-            await write.ApplyAsync(tx, CancellationToken.None);
+        for (var i = 0; i < batch.Count;)
+        {
+            // Consecutive deliveries share one pipelined round trip; other writes run one by one.
+            var deliveries = batch.Skip(i).TakeWhile(w => w is PendingDelivery).Cast<PendingDelivery>().ToList();
+            if (deliveries.Count > 0)
+            {
+                var results = await tx.DeliverAsync([.. deliveries.Select(d => d.Request)], CancellationToken.None);
+                for (var d = 0; d < deliveries.Count; d++)
+                    deliveries[d].Result = results[d];
+                i += deliveries.Count;
+            }
+            else
+            {
+                await batch[i++].ApplyAsync(tx, CancellationToken.None);
+            }
+        }
         await tx.CommitAsync(CancellationToken.None);
 
         // Acknowledge only after the commit: the callers' 250 / 2xx depends on it.
@@ -145,6 +168,26 @@ internal sealed partial class MailboxGrain : Grain, IMailboxGrain
         public abstract void Complete();
         public abstract void CompleteAccountMissing();
         public abstract void Fail(Exception exception);
+    }
+
+    private sealed class PendingDelivery(DeliveryRequest request) : PendingWrite(request.Content.Segments)
+    {
+        private readonly TaskCompletionSource<DeliveryResult> _completion = new();
+
+        public DeliveryRequest Request { get; } = request;
+
+        public DeliveryResult? Result { get; set; }
+
+        public Task<DeliveryResult> Task => _completion.Task;
+
+        public override Task ApplyAsync(MailboxTransaction tx, CancellationToken cancellationToken) =>
+            throw new InvalidOperationException("Deliveries are applied together through MailboxTransaction.DeliverAsync.");
+
+        public override void Complete() => _completion.TrySetResult(Result!);
+
+        public override void CompleteAccountMissing() => _completion.TrySetResult(DeliveryResult.Failed(DeliveryStatus.AccountNotFound));
+
+        public override void Fail(Exception exception) => _completion.TrySetException(exception);
     }
 
     private sealed class PendingWrite<T>(Func<MailboxTransaction, CancellationToken, Task<T>> apply, IReadOnlyList<byte[]> blobs, T accountMissing)

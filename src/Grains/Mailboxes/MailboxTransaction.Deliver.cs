@@ -38,19 +38,64 @@ internal sealed partial class MailboxTransaction
         RETURNING message_id, uid
         """;
 
-    public async Task<DeliveryResult> DeliverAsync(DeliveryRequest request, CancellationToken cancellationToken)
+    /// <summary>
+    /// Stores several messages with one round trip: every check happens first (folder, content,
+    /// quota, with the earlier messages of the batch already counted), then all inserts are sent
+    /// together as one pipelined batch.
+    /// </summary>
+    public async Task<IReadOnlyList<DeliveryResult>> DeliverAsync(IReadOnlyList<DeliveryRequest> requests, CancellationToken cancellationToken)
+    {
+        var results = new DeliveryResult[requests.Count];
+        var pending = new List<(int Index, long FolderId, long ModSeq)>();
+        await using var batch = new NpgsqlBatch(_connection, _transaction);
+        for (var i = 0; i < requests.Count; i++)
+        {
+            var request = requests[i];
+            var content = request.Content;
+            if (ResolveFolder(request.FolderId, request.Role) is not { } folderId)
+                results[i] = DeliveryResult.Failed(DeliveryStatus.FolderNotFound);
+            else if (!content.Segments.All(_lockedBlobs.Contains))
+                results[i] = DeliveryResult.Failed(DeliveryStatus.ContentMissing);
+            else if (request.EnforceQuota && !FitsQuota(content.Size))
+                results[i] = DeliveryResult.Failed(DeliveryStatus.OverQuota);
+            else
+            {
+                var modSeq = NextModSeq();
+                batch.BatchCommands.Add(InsertMessage(request, folderId, modSeq));
+                pending.Add((i, folderId, modSeq));
+                // Counted now so that the next message of this batch sees the quota this one uses.
+                AddBlobReferences(content.Segments, +1);
+                CountAccount(content.Size, 1);
+                CountMessage(folderId, content.Size, 1, request.Flags.HasFlag(MessageFlags.Seen) ? 0 : 1, modSeq);
+            }
+        }
+        if (pending.Count == 0)
+            return results;
+
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+        foreach (var (index, folderId, modSeq) in pending)
+        {
+            // The folder was checked above and this grain is its only writer: a row always comes back.
+            if (!await reader.ReadAsync(cancellationToken))
+                throw new InvalidOperationException($"Folder {folderId} vanished while delivering into it.");
+            results[index] = new DeliveryResult
+            {
+                Status = DeliveryStatus.Stored,
+                MessageId = reader.GetInt64(0),
+                FolderId = folderId,
+                Uid = reader.GetInt64(1),
+                ModSeq = modSeq,
+            };
+            await reader.NextResultAsync(cancellationToken);
+        }
+        return results;
+    }
+
+    private NpgsqlBatchCommand InsertMessage(DeliveryRequest request, long folderId, long modSeq)
     {
         var content = request.Content;
-        if (ResolveFolder(request.FolderId, request.Role) is not { } folderId)
-            return DeliveryResult.Failed(DeliveryStatus.FolderNotFound);
-        if (!content.Segments.All(_lockedBlobs.Contains))
-            return DeliveryResult.Failed(DeliveryStatus.ContentMissing);
-        if (request.EnforceQuota && !FitsQuota(content.Size))
-            return DeliveryResult.Failed(DeliveryStatus.OverQuota);
-
         var summary = content.Summary;
-        var modSeq = NextModSeq();
-        await using var command = Command(InsertMessageSql);
+        var command = new NpgsqlBatchCommand(InsertMessageSql);
         var p = command.Parameters;
         p.Add(new() { Value = folderId });
         p.Add(new() { Value = _accountId });
@@ -75,17 +120,7 @@ internal sealed partial class MailboxTransaction
         p.Add(new() { Value = SearchableAddresses(summary.FromName, [summary.FromAddress]) });
         p.Add(new() { Value = SearchableAddresses(null, [.. summary.To, .. summary.Cc]) });
         p.Add(new() { Value = content.SearchText });
-
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        if (!await reader.ReadAsync(cancellationToken))
-            return DeliveryResult.Failed(DeliveryStatus.FolderNotFound);
-        var messageId = reader.GetInt64(0);
-        var uid = reader.GetInt64(1);
-
-        AddBlobReferences(content.Segments, +1);
-        CountAccount(content.Size, 1);
-        CountMessage(folderId, content.Size, 1, request.Flags.HasFlag(MessageFlags.Seen) ? 0 : 1, modSeq);
-        return new DeliveryResult { Status = DeliveryStatus.Stored, MessageId = messageId, FolderId = folderId, Uid = uid, ModSeq = modSeq };
+        return command;
     }
 
     private static NpgsqlParameter Text(string? value) => new() { Value = value is null ? DBNull.Value : value, NpgsqlDbType = NpgsqlDbType.Text };

@@ -14,6 +14,8 @@ namespace RestMail.Storage.Blobs;
 /// </summary>
 public sealed class BlobStore(NpgsqlDataSource dataSource)
 {
+    private const int AskFirstBytes = 64 * 1024;
+
     /// <summary>Analyses the raw message, stores its segments and returns what a grain needs to file it.</summary>
     public async Task<StoredContent> StoreAsync(ReadOnlyMemory<byte> raw, CancellationToken cancellationToken)
     {
@@ -36,11 +38,14 @@ public sealed class BlobStore(NpgsqlDataSource dataSource)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
 
-        // Ask first, so that a large attachment that is already stored is not sent again.
+        // Large segments (attachments) are looked up first so that a stored one is not sent again;
+        // small ones go straight to the insert, which ignores duplicates anyway.
         var existing = new HashSet<byte[]>(ByteArrayComparer.Instance);
-        await using (var query = new NpgsqlCommand("SELECT hash FROM blobs WHERE hash = ANY($1)", connection))
+        var large = hashes.Where((_, i) => segments[i].Length >= AskFirstBytes).ToArray();
+        if (large.Length > 0)
         {
-            query.Parameters.Add(new() { Value = hashes, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bytea });
+            await using var query = new NpgsqlCommand("SELECT hash FROM blobs WHERE hash = ANY($1)", connection);
+            query.Parameters.Add(new() { Value = large, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bytea });
             await using var reader = await query.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
                 existing.Add(reader.GetFieldValue<byte[]>(0));
@@ -53,7 +58,14 @@ public sealed class BlobStore(NpgsqlDataSource dataSource)
                 missing.TryAdd(hashes[i], segments[i]);
         }
 
+        // One round trip: BEGIN, the inserts, COMMIT. The commit does not wait for its own WAL
+        // flush: these rows are unreferenced until the mailbox grain's transaction references
+        // them, and that transaction's synchronous commit flushes the WAL up to its own commit
+        // record, which lies after these rows. So whatever is acknowledged has its blobs on disk,
+        // and a crash in between leaves only unreferenced blobs for the collector.
         await using var batch = new NpgsqlBatch(connection);
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("BEGIN"));
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("SET LOCAL synchronous_commit TO off"));
         // Rows are written in hash order, the order every transaction that locks blobs uses.
         foreach (var (hash, data) in missing)
         {
@@ -73,8 +85,17 @@ public sealed class BlobStore(NpgsqlDataSource dataSource)
             touch.Parameters.Add(new() { Value = existing.ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bytea });
             batch.BatchCommands.Add(touch);
         }
-        if (batch.BatchCommands.Count > 0)
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("COMMIT"));
+        try
+        {
             await batch.ExecuteNonQueryAsync(cancellationToken);
+        }
+        catch
+        {
+            await using var rollback = new NpgsqlCommand("ROLLBACK", connection);
+            await rollback.ExecuteNonQueryAsync(CancellationToken.None);
+            throw;
+        }
     }
 
     /// <summary>Deletes blobs unreferenced for longer than <paramref name="grace"/>; returns how many.</summary>

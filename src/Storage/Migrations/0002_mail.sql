@@ -57,7 +57,7 @@ CREATE TABLE blobs (
     size        bigint NOT NULL,
     refcount    bigint NOT NULL DEFAULT 0 CHECK (refcount >= 0),
     touched_at  timestamptz NOT NULL DEFAULT now(),
-    data        bytea NOT NULL
+    data        bytea COMPRESSION lz4 NOT NULL
 );
 CREATE INDEX blobs_unreferenced ON blobs (touched_at) WHERE refcount = 0;
 
@@ -90,9 +90,7 @@ CREATE TABLE messages (
 );
 CREATE INDEX messages_folder_date ON messages (folder_id, internal_date DESC, id DESC);
 CREATE INDEX messages_account_date ON messages (account_id, internal_date DESC, id DESC);
-CREATE INDEX messages_account_modseq ON messages (account_id, modseq);
 CREATE INDEX messages_account_msgid ON messages (account_id, message_id_header) WHERE message_id_header IS NOT NULL;
-CREATE INDEX messages_thread ON messages (account_id, thread_id);
 CREATE INDEX messages_search ON messages USING gin (search);
 
 -- The change log: one row per change, keyed by the account-wide MODSEQ.
@@ -141,11 +139,11 @@ CREATE TABLE refresh_tokens (
 CREATE INDEX refresh_tokens_account ON refresh_tokens (account_id);
 
 -- Turns search terms into one tsquery: every lexeme of every term (parsed exactly as the indexed
--- text was) must match by prefix with one of that term's weights. NULL when no term has a lexeme.
+-- text was) must match exactly, with one of that term's weights. NULL when no term has a lexeme.
 CREATE FUNCTION restmail_search_query(terms text[], weights text[]) RETURNS tsquery
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
     SELECT string_agg(
-               '''' || replace(replace(v.lexeme, '\', '\\'), '''', '''''') || ''':*' || t.w,
+               '''' || replace(replace(v.lexeme, '\', '\\'), '''', '''''') || ''':' || t.w,
                ' & ')::tsquery
     FROM unnest(terms, weights) AS t(term, w),
          unnest(to_tsvector('simple', t.term)) AS v

@@ -37,6 +37,9 @@ public sealed class EmbeddedPostgres : IAsyncDisposable
     }
 
     public string ConnectionString { get; }
+
+    /// <summary>False when another process had already started this cluster; it is then left running.</summary>
+    public bool StartedHere => _running;
     public string SocketDirectory { get; }
 
     /// <summary>Creates the cluster on first use, starts it and makes sure the database exists.</summary>
@@ -69,6 +72,14 @@ public sealed class EmbeddedPostgres : IAsyncDisposable
             await RunAsync(Path.Combine(_binDir, "initdb"),
                 ["-D", _clusterDir, "-A", "trust", "-U", _options.User, "-E", "UTF8", "--locale=C", "--no-instructions"],
                 asServiceUser: IsRoot, cancellationToken);
+        }
+
+        // Already running on this directory (a serving process, while an admin command runs):
+        // use it and leave it running; only a server started here is stopped here.
+        if (await RunAsync(Path.Combine(_binDir, "pg_ctl"), ["-D", _clusterDir, "status"], asServiceUser: IsRoot, cancellationToken, throwOnFailure: false) == 0)
+        {
+            await EnsureDatabaseAsync(cancellationToken);
+            return;
         }
 
         var serverOptions = $"-k {SocketDirectory} -c listen_addresses='' -c max_connections={_options.MaxConnections}"
@@ -132,7 +143,8 @@ public sealed class EmbeddedPostgres : IAsyncDisposable
         }
     }
 
-    private static async Task RunAsync(string program, IReadOnlyList<string> arguments, bool asServiceUser, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(
+        string program, IReadOnlyList<string> arguments, bool asServiceUser, CancellationToken cancellationToken, bool throwOnFailure = true)
     {
         var start = new ProcessStartInfo
         {
@@ -154,10 +166,11 @@ public sealed class EmbeddedPostgres : IAsyncDisposable
         var stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
         var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
         await process.WaitForExitAsync(cancellationToken);
-        if (process.ExitCode != 0)
+        if (process.ExitCode != 0 && throwOnFailure)
         {
             throw new InvalidOperationException(
                 $"{Path.GetFileName(program)} failed with exit code {process.ExitCode}: {(await stderr).Trim()} {(await stdout).Trim()}");
         }
+        return process.ExitCode;
     }
 }

@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using Orleans.TestingHost;
 using RestMail.Grains;
+using RestMail.Silo.Hosting;
 using RestMail.Storage;
 
 namespace RestMail.Tests.Infrastructure;
@@ -53,7 +54,13 @@ public sealed class MailCluster(PostgresServer postgres) : IAsyncLifetime
                 ?? throw new InvalidOperationException("No connection string for the test silo.");
             siloBuilder.Services.AddRestMailStorage(connectionString);
             siloBuilder.Services.AddRestMailGrains();
-            siloBuilder.AddMemoryGrainStorage("Default");
+            // The same ADO.NET grain storage on PostgreSQL the host uses (tables from 0001_orleans.sql).
+            OrleansPostgres.RegisterProvider();
+            siloBuilder.AddAdoNetGrainStorage(OrleansPostgres.StorageName, o =>
+            {
+                o.Invariant = OrleansPostgres.Invariant;
+                o.ConnectionString = connectionString;
+            });
         }
     }
 }

@@ -300,6 +300,20 @@ public sealed class MailboxGrainTests(MailCluster cluster) : IClassFixture<MailC
         Assert.Equal(RecipientStatus.Rejected, Assert.Single(relay.Recipients).Status);
     }
 
+    [Fact]
+    public async Task Domain_settings_survive_deactivation_in_postgres()
+    {
+        var name = $"settings{Guid.NewGuid():N}.test";
+        var grain = cluster.Grains.GetGrain<Grains.Domains.IDomainGrain>(name);
+        await grain.UpdateSettingsAsync(new Grains.Domains.DomainSettings { MaxMessageBytes = 1234, CatchAllAddress = $"all@{name}" });
+        await cluster.Grains.GetGrain<IManagementGrain>(0).ForceActivationCollection(TimeSpan.Zero, Ct);
+
+        var settings = await cluster.Grains.GetGrain<Grains.Domains.IDomainGrain>(name).GetSettingsAsync();
+        Assert.Equal(1234, settings.MaxMessageBytes);
+        // The state went through the ADO.NET provider into PostgreSQL, not into memory.
+        Assert.True(await ScalarAsync("SELECT count(*) FROM orleans_grain_state WHERE payload IS NOT NULL") > 0);
+    }
+
     private async Task<string> AddressOfAsync(long accountId)
     {
         await using var command = cluster.DataSource.CreateCommand("SELECT address FROM accounts WHERE id = $1");

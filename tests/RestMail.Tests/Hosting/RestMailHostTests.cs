@@ -1,0 +1,117 @@
+using System.Globalization;
+using System.Net;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+using RestMail.Silo.Hosting;
+using RestMail.Storage.Postgres;
+using RestMail.Tests.Infrastructure;
+
+namespace RestMail.Tests.Hosting;
+
+/// <summary>The real all-in-one host, in-process, on loopback with an OS-chosen HTTP port.</summary>
+public sealed class RestMailHostTests(PostgresServer postgres)
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    internal static Action<WebApplicationBuilder> OnTestDatabase(string connectionString) => builder =>
+    {
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:Postgres"] = connectionString,
+            ["RestMail:Http:Address"] = "127.0.0.1",
+            ["RestMail:Http:Port"] = "0",
+            ["RestMail:Silo:Port"] = FreePort.Next().ToString(CultureInfo.InvariantCulture),
+            ["RestMail:Silo:GatewayPort"] = FreePort.Next().ToString(CultureInfo.InvariantCulture),
+        });
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(15));
+    };
+
+    [Fact]
+    public async Task Healthz_answers_200_and_the_host_starts_again_after_a_stop()
+    {
+        var connectionString = await postgres.CreateDatabaseAsync();
+        for (var run = 0; run < 2; run++)
+        {
+            await using var host = await RestMailHost.BuildAsync([], OnTestDatabase(connectionString), Ct);
+            Assert.False(host.IsEmbeddedPostgres);
+            await host.StartAsync(Ct);
+
+            using var http = new HttpClient { BaseAddress = host.HttpAddresses.Single() };
+            using var response = await http.GetAsync("/healthz", Ct);
+            var body = await response.Content.ReadAsStringAsync(Ct);
+            Assert.True(response.StatusCode == HttpStatusCode.OK, body);
+            Assert.Contains("\"postgres\":{\"status\":\"Healthy\"", body, StringComparison.Ordinal);
+
+            await host.StopAsync(Ct);
+        }
+    }
+
+    [Fact]
+    public async Task Healthz_answers_503_while_postgres_is_stopped_and_200_again_once_it_is_back()
+    {
+        var directory = Path.Combine(Path.GetTempPath(), $"rmt-health-{Guid.NewGuid():N}");
+        var postgresOptions = new EmbeddedPostgresOptions { Directory = directory, Fsync = false, MaxConnections = 50 };
+        var server = await EmbeddedPostgres.StartAsync(postgresOptions, Ct);
+        try
+        {
+            await using var host = await RestMailHost.BuildAsync([], OnTestDatabase(server.ConnectionString), Ct);
+            await host.StartAsync(Ct);
+            using var http = new HttpClient { BaseAddress = host.HttpAddresses.Single() };
+            using (var healthy = await http.GetAsync("/healthz", Ct))
+                Assert.Equal(HttpStatusCode.OK, healthy.StatusCode);
+
+            await server.StopAsync();
+
+            using var unhealthy = await http.GetAsync("/healthz", Ct);
+            var body = await unhealthy.Content.ReadAsStringAsync(Ct);
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, unhealthy.StatusCode);
+            Assert.Contains("\"postgres\":{\"status\":\"Unhealthy\"", body, StringComparison.Ordinal);
+
+            // Back up before the host stops, so that the silo can leave the cluster cleanly.
+            server = await EmbeddedPostgres.StartAsync(postgresOptions, Ct);
+            var deadline = DateTime.UtcNow.AddSeconds(30);
+            HttpStatusCode status;
+            while ((status = await HealthStatusAsync(http)) != HttpStatusCode.OK && DateTime.UtcNow < deadline)
+                await Task.Delay(100, Ct);
+            Assert.Equal(HttpStatusCode.OK, status);
+        }
+        finally
+        {
+            await server.DisposeAsync();
+            NpgsqlConnection.ClearAllPools();
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task Healthz_answers_503_while_an_enabled_listener_is_not_ready()
+    {
+        var connectionString = await postgres.CreateDatabaseAsync();
+        await using var host = await RestMailHost.BuildAsync([], OnTestDatabase(connectionString), Ct);
+        var readiness = host.App.Services.GetRequiredService<RestMail.Storage.Hosting.IListenerReadiness>();
+        readiness.Register("smtp");
+        await host.StartAsync(Ct);
+        using var http = new HttpClient { BaseAddress = host.HttpAddresses.Single() };
+
+        using (var waiting = await http.GetAsync("/healthz", Ct))
+        {
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, waiting.StatusCode);
+            Assert.Contains("smtp", await waiting.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
+        }
+
+        readiness.SetReady("smtp", true);
+        using var ready = await http.GetAsync("/healthz", Ct);
+        Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
+    }
+
+    private static async Task<HttpStatusCode> HealthStatusAsync(HttpClient http)
+    {
+        using var response = await http.GetAsync("/healthz", Ct);
+        return response.StatusCode;
+    }
+}
