@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using RestMail.Storage.Messages;
 
 namespace RestMail.Api.Messages;
@@ -19,8 +20,12 @@ public sealed record MessageDetailResponse : MessageResponse
         Attachments = parsed.Attachments;
     }
 
+    [JsonPropertyOrder(1)]
     public IReadOnlyList<MessageAddress> ReplyTo { get; init; }
+    [JsonPropertyOrder(1)]
     public string Text { get; init; }
+    [JsonPropertyOrder(1)]
     public string? Html { get; init; }
+    [JsonPropertyOrder(1)]
     public IReadOnlyList<AttachmentInfo> Attachments { get; init; }
 }

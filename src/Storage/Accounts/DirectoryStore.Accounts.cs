@@ -135,12 +135,46 @@ public sealed partial class DirectoryStore
         return updated is null ? DirectoryResult.NotFound<AccountRecord>($"No account {id}.") : DirectoryResult.Ok<AccountRecord>(updated);
     }
 
-    /// <summary>Deletes an account with its folders, messages, aliases and tokens (the schema cascades).</summary>
+    /// <summary>
+    /// Deletes an account with its folders, messages, aliases and tokens (the schema cascades), and
+    /// releases its messages' blob references in the same transaction so the collector can free them.
+    /// </summary>
     public async Task<bool> DeleteAccountAsync(long id, CancellationToken ct)
     {
-        await using var command = _dataSource.CreateCommand("DELETE FROM accounts WHERE id = $1");
-        command.Parameters.AddWithValue(id);
-        return await command.ExecuteNonQueryAsync(ct) > 0;
+        await using var connection = await _dataSource.OpenConnectionAsync(ct);
+        await using var transaction = await connection.BeginTransactionAsync(ct);
+        // The account row first, as the mailbox grain's transactions do, then the blobs in hash order.
+        if (!await ExistsAsync(connection, transaction, "SELECT 1 FROM accounts WHERE id = $1 FOR UPDATE", id, ct))
+            return false;
+        await using (var release = new NpgsqlCommand(
+            """
+            SELECT b.hash FROM blobs b
+            WHERE b.hash IN (SELECT unnest(m.segments) FROM messages m WHERE m.account_id = $1)
+            ORDER BY b.hash FOR UPDATE
+            """, connection, transaction))
+        {
+            release.Parameters.AddWithValue(id);
+            await release.ExecuteNonQueryAsync(ct);
+        }
+        await using (var release = new NpgsqlCommand(
+            """
+            UPDATE blobs b SET refcount = b.refcount - c.n, touched_at = now()
+            FROM (SELECT s.hash, count(*) AS n
+                  FROM messages m CROSS JOIN LATERAL unnest(m.segments) AS s(hash)
+                  WHERE m.account_id = $1 GROUP BY s.hash) AS c
+            WHERE b.hash = c.hash
+            """, connection, transaction))
+        {
+            release.Parameters.AddWithValue(id);
+            await release.ExecuteNonQueryAsync(ct);
+        }
+        await using (var delete = new NpgsqlCommand("DELETE FROM accounts WHERE id = $1", connection, transaction))
+        {
+            delete.Parameters.AddWithValue(id);
+            await delete.ExecuteNonQueryAsync(ct);
+        }
+        await transaction.CommitAsync(ct);
+        return true;
     }
 
     /// <summary>For sign-in: the account's id, hash and role by address, or null.</summary>

@@ -160,6 +160,34 @@ public sealed class AdminApiTests(ApiServer server) : IClassFixture<ApiServer>
         await AssertProblemAsync(await admin.GetAsync($"/v1/admin/aliases/{id}", Ct), HttpStatusCode.NotFound);
     }
 
+    [Fact]
+    public async Task Deleting_an_account_releases_its_blobs()
+    {
+        using var admin = await AdminAsync();
+        var account = await server.CreateAccountAsync();
+        var delivered = await server.DeliverAsync(account.Id, RestMail.Tests.Mailboxes.TestMessages.Plain("to be released " + Guid.NewGuid()));
+        await server.Grains.GetGrain<RestMail.Grains.Mailboxes.IMailboxGrain>(account.Id).CopyAsync([delivered.MessageId], delivered.FolderId);
+        await using var segments = server.DataSource.CreateCommand("SELECT segments FROM messages WHERE id = $1");
+        segments.Parameters.AddWithValue(delivered.MessageId);
+        var hashes = (byte[][])(await segments.ExecuteScalarAsync(Ct))!;
+        Assert.Equal([2L], await RefcountsAsync(hashes));
+
+        Assert.Equal(HttpStatusCode.NoContent, (await admin.DeleteAsync($"/v1/admin/accounts/{account.Id}", Ct)).StatusCode);
+
+        Assert.Equal([0L], await RefcountsAsync(hashes));
+    }
+
+    private async Task<List<long>> RefcountsAsync(byte[][] hashes)
+    {
+        await using var command = server.DataSource.CreateCommand("SELECT DISTINCT refcount FROM blobs WHERE hash = ANY($1)");
+        command.Parameters.AddWithValue(hashes);
+        await using var reader = await command.ExecuteReaderAsync(Ct);
+        var counts = new List<long>();
+        while (await reader.ReadAsync(Ct))
+            counts.Add(reader.GetInt64(0));
+        return counts;
+    }
+
     private async Task<HttpClient> AdminAsync() => (await server.CreateSignedInAsync(admin: true)).Client;
 
     private static async Task AssertProblemAsync(HttpResponseMessage response, HttpStatusCode expected)
