@@ -43,6 +43,9 @@ public static class RestMailApi
         services.TryAddSingleton<SigningKeyProvider>();
         services.TryAddSingleton<TokenIssuer>();
 
+        services.AddOptions<EventStreamOptions>().BindConfiguration("RestMail:Events")
+            .Validate(o => o.HeartbeatInterval > TimeSpan.Zero && o.ResubscribeInterval > TimeSpan.Zero, "RestMail:Events intervals must be positive.")
+            .ValidateOnStart();
         services.ConfigureHttpJsonOptions(options => ConfigureJson(options.SerializerOptions));
         // Binding failures (malformed JSON, wrong types) throw, so ApiExceptionHandler can explain them.
         services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);

@@ -21,8 +21,6 @@ namespace RestMail.Api.Sync;
 /// </summary>
 public static class EventsApi
 {
-    public static readonly TimeSpan HeartbeatInterval = TimeSpan.FromSeconds(15);
-    public static readonly TimeSpan ResubscribeInterval = TimeSpan.FromSeconds(60);
     private const int BatchSize = 500;
 
     public static RouteGroupBuilder MapEventsEndpoints(this RouteGroupBuilder v1)
@@ -35,7 +33,7 @@ public static class EventsApi
 
     internal static async Task StreamAsync(
         HttpContext context, long? since, ClaimsPrincipal user, MailQueries queries, IGrainFactory grains,
-        TimeProvider time, IOptions<JsonOptions> json, CancellationToken ct)
+        TimeProvider time, IOptions<JsonOptions> json, IOptions<EventStreamOptions> options, CancellationToken ct)
     {
         var accountId = user.AccountId();
         var start = since;
@@ -55,15 +53,16 @@ public static class EventsApi
         {
             // Subscribe before the replay, so nothing committed in between is missed.
             await mailbox.SubscribeAsync(reference).WaitAsync(ct);
-            await stream.WriteAsync($"retry: 3000\n: connected\n\n", ct);
+            var (heartbeat, resubscribe) = (options.Value.HeartbeatInterval, options.Value.ResubscribeInterval);
+            var nextHeartbeat = time.GetUtcNow() + heartbeat;
+            var nextSubscribe = time.GetUtcNow() + resubscribe;
+            await stream.WriteAsync("retry: 3000\n: connected\n\n", ct);
             if (start is { } from)
                 stream.LastSent = from;
             else
                 stream.LastSent = (await queries.GetChangesAsync(accountId, 0, 1, ct)).HighestModSeq;
             await stream.SendPendingAsync(ct);
 
-            var nextHeartbeat = time.GetUtcNow() + HeartbeatInterval;
-            var nextSubscribe = time.GetUtcNow() + ResubscribeInterval;
             var changed = signal.WaitAsync(ct);
             while (!ct.IsCancellationRequested)
             {
@@ -85,14 +84,14 @@ public static class EventsApi
                 {
                     // Observers are held weakly and dropped if the grain moves silos: renew.
                     await mailbox.SubscribeAsync(reference).WaitAsync(ct);
-                    nextSubscribe = now + ResubscribeInterval;
+                    nextSubscribe = now + resubscribe;
                     // A change may have slipped through while the subscription lapsed.
                     await stream.SendPendingAsync(ct);
                 }
                 if (now >= nextHeartbeat)
                 {
                     await stream.WriteAsync(": heartbeat\n\n", ct);
-                    nextHeartbeat = now + HeartbeatInterval;
+                    nextHeartbeat = now + heartbeat;
                 }
             }
         }

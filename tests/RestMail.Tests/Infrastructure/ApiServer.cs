@@ -25,7 +25,7 @@ namespace RestMail.Tests.Infrastructure;
 /// clustering and its own fresh database. One per test class (a class fixture); tests make their own
 /// domains and accounts with unique names, so they do not depend on each other.
 /// </summary>
-public sealed class ApiServer(PostgresServer postgres) : IAsyncLifetime
+public class ApiServer(PostgresServer postgres) : IAsyncLifetime
 {
     public const string Password = "correct horse battery staple";
 
@@ -62,6 +62,7 @@ public sealed class ApiServer(PostgresServer postgres) : IAsyncLifetime
         builder.Services.AddRestMailStorage(connectionString);
         builder.Services.AddRestMailGrains();
         builder.Services.AddRestMailApi();
+        Configure(builder);
         _app = builder.Build();
         _app.MapRestMailApi();
         await _app.StartAsync();
@@ -69,8 +70,14 @@ public sealed class ApiServer(PostgresServer postgres) : IAsyncLifetime
         BaseAddress = new Uri(address);
     }
 
+    /// <summary>A hook for fixtures that need different settings.</summary>
+    protected virtual void Configure(WebApplicationBuilder builder)
+    {
+    }
+
     public async ValueTask DisposeAsync()
     {
+        GC.SuppressFinalize(this);
         if (_app is not null)
         {
             await _app.StopAsync();
