@@ -81,5 +81,8 @@ public sealed class ProblemDetailsTests(ApiServer server) : IClassFixture<ApiSer
         var paths = document.GetProperty("paths");
         Assert.True(paths.TryGetProperty("/v1/auth/token", out _));
         Assert.True(paths.TryGetProperty("/v1/admin/accounts/{id}", out _));
+        Assert.True(paths.TryGetProperty("/v1/events", out _));
+        Assert.Equal("bearer", document.GetProperty("components").GetProperty("securitySchemes").GetProperty("bearer").GetProperty("scheme").GetString());
+        Assert.Empty(paths.GetProperty("/v1/auth/token").GetProperty("post").GetProperty("security").EnumerateArray());
     }
 }
