@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 using RestMail.Api.Problems;
+using RestMail.Grains.Domains;
 using RestMail.Storage.Accounts;
 
 namespace RestMail.Api.Admin;
@@ -24,7 +25,7 @@ public static class AdminAccountsApi
         TypedResults.Ok(await directory.ListAccountsAsync(domain, ct));
 
     internal static async Task<Results<Created<AccountRecord>, ProblemHttpResult>> CreateAsync(
-        CreateAccountRequest request, DirectoryStore directory, CancellationToken ct)
+        CreateAccountRequest request, DirectoryStore directory, IGrainFactory grains, CancellationToken ct)
     {
         var errors = new Dictionary<string, string[]>();
         if (string.IsNullOrWhiteSpace(request.Address))
@@ -35,8 +36,12 @@ public static class AdminAccountsApi
             errors["quota_bytes"] = ["quota_bytes must not be negative."];
         if (errors.Count > 0)
             return ApiProblems.Invalid("The account is not valid.", errors);
+        var quota = request.QuotaBytes;
+        // No quota given: the domain's default for new accounts (null there too means unlimited).
+        if (quota is null && MailAddresses.TryNormalizeAddress(request.Address, out _, out var domain))
+            quota = (await grains.GetGrain<IDomainGrain>(domain).GetSettingsAsync().WaitAsync(ct)).DefaultAccountQuotaBytes;
         var result = await directory.CreateAccountAsync(
-            new NewAccount(request.Address!, request.Password!, request.DisplayName, request.QuotaBytes, request.IsAdmin), ct);
+            new NewAccount(request.Address!, request.Password!, request.DisplayName, quota, request.IsAdmin), ct);
         return result.IsOk
             ? TypedResults.Created($"/v1/admin/accounts/{result.Value!.Id}", result.Value)
             : ApiProblems.From(result);

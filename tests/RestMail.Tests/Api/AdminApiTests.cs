@@ -161,6 +161,31 @@ public sealed class AdminApiTests(ApiServer server) : IClassFixture<ApiServer>
     }
 
     [Fact]
+    public async Task Domain_settings_go_through_the_domain_grain_and_set_new_account_quotas()
+    {
+        using var admin = await AdminAsync();
+        var domain = ApiServer.UniqueDomain();
+        Assert.True((await server.Directory.CreateDomainAsync(domain, null, Ct)).IsOk);
+
+        var defaults = await (await admin.GetAsync($"/v1/admin/domains/{domain}/settings", Ct)).ReadJsonAsync(HttpStatusCode.OK);
+        Assert.Equal(50L * 1024 * 1024, defaults.GetProperty("max_message_bytes").GetInt64());
+        Assert.Equal(JsonValueKind.Null, defaults.GetProperty("default_account_quota_bytes").ValueKind);
+
+        var saved = await (await admin.PutAsJsonAsync($"/v1/admin/domains/{domain}/settings",
+            new { default_account_quota_bytes = 4096, max_message_bytes = 1000000, catch_all_address = $"Postmaster@{domain}" }, Ct)).ReadJsonAsync(HttpStatusCode.OK);
+        Assert.Equal($"postmaster@{domain}", saved.GetProperty("catch_all_address").GetString());
+        var read = await (await admin.GetAsync($"/v1/admin/domains/{domain}/settings", Ct)).ReadJsonAsync(HttpStatusCode.OK);
+        Assert.Equal(4096, read.GetProperty("default_account_quota_bytes").GetInt64());
+
+        var account = await (await admin.PostAsJsonAsync("/v1/admin/accounts", new { address = $"new@{domain}", password = "a long enough password" }, Ct)).ReadJsonAsync(HttpStatusCode.Created);
+        Assert.Equal(4096, account.GetProperty("quota_bytes").GetInt64());
+
+        await AssertProblemAsync(await admin.PutAsJsonAsync($"/v1/admin/domains/{domain}/settings", new { max_message_bytes = 0 }, Ct), HttpStatusCode.UnprocessableEntity);
+        await AssertProblemAsync(await admin.PutAsJsonAsync($"/v1/admin/domains/{domain}/settings", new { catch_all_address = "nope" }, Ct), HttpStatusCode.UnprocessableEntity);
+        await AssertProblemAsync(await admin.GetAsync($"/v1/admin/domains/{ApiServer.UniqueDomain()}/settings", Ct), HttpStatusCode.NotFound);
+    }
+
+    [Fact]
     public async Task Deleting_an_account_releases_its_blobs()
     {
         using var admin = await AdminAsync();
