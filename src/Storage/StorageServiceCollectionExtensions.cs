@@ -14,6 +14,8 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<BlobStore>();
         services.AddSingleton<MailQueries>();
         services.AddHostedService<BlobCollector>();
+        services.AddSingleton<ChangeLogPruner>();
+        services.AddHostedService(sp => sp.GetRequiredService<ChangeLogPruner>());
         return services;
     }
 }

@@ -21,7 +21,7 @@ public sealed partial class BlobCollector(BlobStore blobs, ILogger<BlobCollector
                 if (removed > 0)
                     LogCollected(removed);
             }
-            catch (Exception e) when (e is not OperationCanceledException)
+            catch (Npgsql.NpgsqlException e)
             {
                 LogFailed(e);
             }

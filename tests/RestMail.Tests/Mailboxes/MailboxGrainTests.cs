@@ -301,6 +301,22 @@ public sealed class MailboxGrainTests(MailCluster cluster) : IClassFixture<MailC
     }
 
     [Fact]
+    public async Task After_pruning_the_change_log_asks_older_readers_to_resync()
+    {
+        var account = await NewAccountAsync();
+        var first = await DeliverAsync(account, TestMessages.Plain("old"));
+        await DeliverAsync(account, TestMessages.Plain("older still in log"));
+
+        Assert.True(await cluster.GetSiloService<ChangeLogPruner>().PruneAsync(TimeSpan.Zero, Ct) >= 2);
+        var third = await DeliverAsync(account, TestMessages.Plain("new"));
+
+        Assert.True((await Queries.GetChangesAsync(account, first.ModSeq, 100, Ct)).ResyncRequired);
+        var current = await Queries.GetChangesAsync(account, third.ModSeq - 1, 100, Ct);
+        Assert.False(current.ResyncRequired);
+        Assert.Equal(third.MessageId, Assert.Single(current.Changes).MessageId);
+    }
+
+    [Fact]
     public async Task Domain_settings_survive_deactivation_in_postgres()
     {
         var name = $"settings{Guid.NewGuid():N}.test";
