@@ -60,6 +60,9 @@ public static class MessagesApi
         if ((Keywords.Problem(request.AddKeywords) ?? Keywords.Problem(request.RemoveKeywords)) is { } keywordProblem)
             return ApiProblems.Invalid("keywords", keywordProblem);
         var accountId = user.AccountId();
+        // Check the target before changing anything, so a bad folder_id leaves the flags alone too.
+        if (request.FolderId is { } target && await queries.GetFolderAsync(accountId, target, ct) is null)
+            return ApiProblems.Invalid("folder_id", "No such folder.");
         var actions = new MessageActions(grains, queries, accountId);
         if (add != MessageFlags.None || remove != MessageFlags.None || request.AddKeywords is { Count: > 0 } || request.RemoveKeywords is { Count: > 0 })
         {

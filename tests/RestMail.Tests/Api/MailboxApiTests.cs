@@ -139,6 +139,10 @@ public sealed class MailboxApiTests(ApiServer server) : IClassFixture<ApiServer>
         await client.PatchJsonAsync($"/v1/messages/{id}", new { add_flags = new[] { "important" } }).AssertProblemAsync(HttpStatusCode.UnprocessableEntity);
         await client.PatchJsonAsync($"/v1/messages/{id}", new { add_keywords = new[] { "two words" } }).AssertProblemAsync(HttpStatusCode.UnprocessableEntity);
 
+        await client.PatchJsonAsync($"/v1/messages/{id}", new { add_flags = new[] { "flagged" }, folder_id = long.MaxValue }).AssertProblemAsync(HttpStatusCode.UnprocessableEntity);
+        var unchanged = await (await client.GetAsync($"/v1/messages/{id}", Ct)).ReadJsonAsync(HttpStatusCode.OK);
+        Assert.Equal(["seen"], unchanged.GetProperty("flags").Strings());
+
         var archive = await FolderIdAsync(client, "archive");
         var moved = await (await client.PatchJsonAsync($"/v1/messages/{id}", new { folder_id = archive })).ReadJsonAsync(HttpStatusCode.OK);
         Assert.Equal(archive, moved.GetProperty("folder_id").GetInt64());
