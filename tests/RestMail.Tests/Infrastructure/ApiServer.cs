@@ -18,6 +18,9 @@ using RestMail.Storage;
 using RestMail.Storage.Accounts;
 using RestMail.Storage.Blobs;
 
+using RestMail.Silo.Hosting;
+using RestMail.Tests.Hosting;
+
 namespace RestMail.Tests.Infrastructure;
 
 /// <summary>
@@ -30,7 +33,8 @@ public class ApiServer(PostgresServer postgres) : IAsyncLifetime
     public const string Password = "correct horse battery staple";
 
     private static int _names;
-    private WebApplication? _app;
+    private RestMailHost? _host;
+    private string _connectionString = "";
 
     public static JsonSerializerOptions Json { get; } = CreateJsonOptions();
 
@@ -44,30 +48,31 @@ public class ApiServer(PostgresServer postgres) : IAsyncLifetime
 
     public IGrainFactory Grains => Services.GetRequiredService<IGrainFactory>();
 
-    private WebApplication App => _app ?? throw new InvalidOperationException("The API server is not started.");
+    private WebApplication App => _host?.App ?? throw new InvalidOperationException("The API server is not started.");
 
     public async ValueTask InitializeAsync()
     {
-        var connectionString = await postgres.CreateDatabaseAsync();
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        var siloPort = FreePort();
-        var gatewayPort = FreePort();
-        var clusterId = $"api-test-{Guid.NewGuid():N}";
-        builder.UseOrleans(silo => silo
-            .UseLocalhostClustering(siloPort, gatewayPort, serviceId: clusterId, clusterId: clusterId)
-            .AddMemoryGrainStorageAsDefault()
-            .AddMemoryGrainStorage("Default"));
-        builder.Services.AddRestMailStorage(connectionString);
-        builder.Services.AddRestMailGrains();
-        builder.Services.AddRestMailApi();
-        Configure(builder);
-        _app = builder.Build();
-        _app.MapRestMailApi();
-        await _app.StartAsync();
-        var address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        BaseAddress = new Uri(address);
+        _connectionString = await postgres.CreateDatabaseAsync();
+        await StartHostAsync();
+    }
+
+    /// <summary>The real host (silo, ADO.NET grain storage, API) on this class's database, on a free port.</summary>
+    private async Task StartHostAsync()
+    {
+        _host = await RestMailHost.BuildAsync([], builder =>
+        {
+            RestMailHostTests.OnTestDatabase(_connectionString)(builder);
+            Configure(builder);
+        });
+        await _host.StartAsync();
+        BaseAddress = _host.HttpAddresses.Single();
+    }
+
+    /// <summary>Stops the whole host and starts a new one on the same database: nothing may be lost.</summary>
+    public async Task RestartAsync()
+    {
+        await _host!.DisposeAsync();
+        await StartHostAsync();
     }
 
     /// <summary>A hook for fixtures that need different settings.</summary>
@@ -78,11 +83,8 @@ public class ApiServer(PostgresServer postgres) : IAsyncLifetime
     public async ValueTask DisposeAsync()
     {
         GC.SuppressFinalize(this);
-        if (_app is not null)
-        {
-            await _app.StopAsync();
-            await _app.DisposeAsync();
-        }
+        if (_host is not null)
+            await _host.DisposeAsync();
     }
 
     /// <summary>A client with no credentials.</summary>
@@ -134,12 +136,6 @@ public class ApiServer(PostgresServer postgres) : IAsyncLifetime
         return result;
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     private static JsonSerializerOptions CreateJsonOptions()
     {
