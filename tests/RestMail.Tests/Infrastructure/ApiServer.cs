@@ -17,12 +17,14 @@ using RestMail.Grains.Mailboxes;
 using RestMail.Storage;
 using RestMail.Storage.Accounts;
 using RestMail.Storage.Blobs;
+using RestMail.Storage.Hosting;
+using RestMail.Silo.Hosting;
 
 namespace RestMail.Tests.Infrastructure;
 
 /// <summary>
-/// The REST API in-process on 127.0.0.1 with a real Kestrel listener, an Orleans silo on localhost
-/// clustering and its own fresh database. One per test class (a class fixture); tests make their own
+/// The REST API in-process on 127.0.0.1 with a real Kestrel listener, an Orleans silo configured as
+/// the host configures it (localhost clustering, grain state in PostgreSQL) and its own fresh database. One per test class (a class fixture); tests make their own
 /// domains and accounts with unique names, so they do not depend on each other.
 /// </summary>
 public class ApiServer(PostgresServer postgres) : IAsyncLifetime
@@ -52,13 +54,12 @@ public class ApiServer(PostgresServer postgres) : IAsyncLifetime
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        var siloPort = FreePort();
-        var gatewayPort = FreePort();
         var clusterId = $"api-test-{Guid.NewGuid():N}";
-        builder.UseOrleans(silo => silo
-            .UseLocalhostClustering(siloPort, gatewayPort, serviceId: clusterId, clusterId: clusterId)
-            .AddMemoryGrainStorageAsDefault()
-            .AddMemoryGrainStorage("Default"));
+        // The host's own silo setup: localhost clustering, ADO.NET grain storage and reminders in PostgreSQL.
+        builder.UseOrleans(silo => silo.UseRestMailPostgres(
+            connectionString,
+            new SiloHostingOptions { Port = FreePort(), GatewayPort = FreePort(), ClusterId = clusterId, ServiceId = clusterId },
+            clusterInPostgres: false));
         builder.Services.AddRestMailStorage(connectionString);
         builder.Services.AddRestMailGrains();
         builder.Services.AddRestMailApi();
