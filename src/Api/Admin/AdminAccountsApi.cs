@@ -1,7 +1,9 @@
+using System.Security.Claims;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
+using RestMail.Api.Auth;
 using RestMail.Api.Problems;
 using RestMail.Grains.Domains;
 using RestMail.Storage.Accounts;
@@ -51,8 +53,10 @@ public static class AdminAccountsApi
         await directory.GetAccountAsync(id, ct) is { } account ? TypedResults.Ok(account) : ApiProblems.NotFound($"No account {id}.");
 
     internal static async Task<Results<Ok<AccountRecord>, ProblemHttpResult>> UpdateAsync(
-        long id, UpdateAccountRequest request, DirectoryStore directory, RefreshTokenStore refreshTokens, CancellationToken ct)
+        long id, UpdateAccountRequest request, ClaimsPrincipal user, DirectoryStore directory, RefreshTokenStore refreshTokens, CancellationToken ct)
     {
+        if (request.IsAdmin == false && id == user.AccountId())
+            return ApiProblems.Conflict("You cannot remove your own administrator role.");
         var errors = new Dictionary<string, string[]>();
         long? quota = null;
         string? displayName = null;
@@ -81,6 +85,11 @@ public static class AdminAccountsApi
         return TypedResults.Ok(result.Value!);
     }
 
-    internal static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(long id, DirectoryStore directory, CancellationToken ct) =>
-        await directory.DeleteAccountAsync(id, ct) ? TypedResults.NoContent() : ApiProblems.NotFound($"No account {id}.");
+    internal static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(long id, ClaimsPrincipal user, DirectoryStore directory, CancellationToken ct)
+    {
+        // An administrator cannot lock themselves out (nor the server out of its last administrator this way).
+        if (id == user.AccountId())
+            return ApiProblems.Conflict("You cannot delete your own account.");
+        return await directory.DeleteAccountAsync(id, ct) ? TypedResults.NoContent() : ApiProblems.NotFound($"No account {id}.");
+    }
 }

@@ -111,6 +111,18 @@ public sealed class AdminApiTests(ApiServer server) : IClassFixture<ApiServer>
     }
 
     [Fact]
+    public async Task Admin_cannot_delete_or_demote_themselves()
+    {
+        var (me, admin) = await server.CreateSignedInAsync(admin: true);
+        using var _a = admin;
+
+        await AssertProblemAsync(await admin.DeleteAsync($"/v1/admin/accounts/{me.Id}", Ct), HttpStatusCode.Conflict);
+        await AssertProblemAsync(await admin.PatchAsJsonAsync($"/v1/admin/accounts/{me.Id}", new { is_admin = false }, Ct), HttpStatusCode.Conflict);
+
+        Assert.True((await server.Directory.GetAccountAsync(me.Id, Ct))!.IsAdmin);
+    }
+
+    [Fact]
     public async Task Account_can_be_promoted_to_admin()
     {
         using var admin = await AdminAsync();

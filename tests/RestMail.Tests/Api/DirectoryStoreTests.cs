@@ -97,6 +97,35 @@ public sealed class DirectoryStoreTests(PostgresServer postgres) : IAsyncLifetim
         await Assert.ThrowsAsync<ArgumentException>(() => AdminBootstrap.RunAsync(_dataSource, "not-an-address", "some password", Ct));
     }
 
+    [Fact]
+    public async Task An_address_racing_to_be_both_account_and_alias_ends_up_as_exactly_one()
+    {
+        var store = new DirectoryStore(_dataSource);
+        Assert.True((await store.CreateDomainAsync("race.test", null, Ct)).IsOk);
+        var owner = (await store.CreateAccountAsync(new NewAccount("owner@race.test", "owner password"), Ct)).Value!;
+
+        for (var round = 0; round < 5; round++)
+        {
+            var address = $"contested{round}@race.test";
+            var attempts = Enumerable.Range(0, 6).Select(i => i % 2 == 0
+                ? store.CreateAccountAsync(new NewAccount(address, "racing password"), Ct).ContinueWith(t => t.Result.IsOk, Ct)
+                : store.CreateAliasAsync(address, owner.Id, Ct).ContinueWith(t => t.Result.IsOk, Ct));
+            var results = await Task.WhenAll(attempts);
+
+            Assert.Equal(1, results.Count(ok => ok));
+        }
+    }
+
+    [Fact]
+    public async Task Nodes_starting_together_agree_on_one_signing_key()
+    {
+        var keys = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ =>
+            new RestMail.Api.Auth.SigningKeyProvider(new ServerSettings(_dataSource)).GetAsync(Ct)));
+
+        Assert.Single(keys.Select(k => Convert.ToBase64String(k.Key)).Distinct());
+        Assert.Equal(32, keys[0].Key.Length);
+    }
+
     private async Task<List<(string Name, string Role, long UidValidity, long UidNext)>> ReadFoldersAsync(long accountId)
     {
         await using var command = _dataSource.CreateCommand("SELECT name, role, uid_validity, uid_next FROM folders WHERE account_id = $1 ORDER BY id");

@@ -208,6 +208,23 @@ public sealed class MailboxApiTests(ApiServer server) : IClassFixture<ApiServer>
     }
 
     [Fact]
+    public async Task Copy_over_quota_is_507_and_copies_nothing()
+    {
+        var raw = TestMessages.Plain("fills half the quota");
+        var account = await server.CreateAccountAsync(quotaBytes: raw.Length + raw.Length / 2);
+        var token = await server.SignInAsync(account.Address);
+        using var client = server.CreateClient(token.GetProperty("access_token").GetString());
+        var delivered = await server.DeliverAsync(account.Id, raw);
+        var archive = await FolderIdAsync(client, "archive");
+
+        await client.PostJsonAsync($"/v1/messages/{delivered.MessageId}/copy", new { folder_id = archive }).AssertProblemAsync(HttpStatusCode.InsufficientStorage);
+
+        var quota = await (await client.GetAsync("/v1/quota", Ct)).ReadJsonAsync(HttpStatusCode.OK);
+        Assert.Equal(1, quota.GetProperty("message_count").GetInt64());
+        Assert.Equal(0, (await (await client.GetAsync($"/v1/folders/{archive}", Ct)).ReadJsonAsync(HttpStatusCode.OK)).GetProperty("total").GetInt64());
+    }
+
+    [Fact]
     public async Task Search_finds_by_subject_and_rejects_bad_syntax()
     {
         var (account, client) = await server.CreateSignedInAsync();

@@ -42,6 +42,33 @@ public sealed class SendApiTests(ApiServer server) : IClassFixture<ApiServer>
     }
 
     [Fact]
+    public async Task Json_compose_attachments_arrive_intact()
+    {
+        var (sender, client) = await server.CreateSignedInAsync();
+        var (recipient, recipientClient) = await server.CreateSignedInAsync(domain: sender.Domain);
+        using var _s = client;
+        using var _r = recipientClient;
+        var file = new byte[5000];
+        new Random(7).NextBytes(file);
+
+        await (await client.PostJsonAsync("/v1/messages/send", new
+        {
+            to = new[] { new { address = recipient.Address } },
+            subject = "with a file",
+            html = "<p>See <b>attached</b></p><script>alert(1)</script>",
+            attachments = new[] { new { file_name = "data.bin", content_type = "application/octet-stream", content = Convert.ToBase64String(file) } },
+        })).ReadJsonAsync(HttpStatusCode.OK);
+
+        var found = await (await recipientClient.GetAsync("/v1/search?q=has:attachment", Ct)).ReadJsonAsync(HttpStatusCode.OK);
+        var id = Assert.Single(found.GetProperty("items").EnumerateArray()).GetProperty("id").GetInt64();
+        var detail = await (await recipientClient.GetAsync($"/v1/messages/{id}", Ct)).ReadJsonAsync(HttpStatusCode.OK);
+        Assert.DoesNotContain("<script", detail.GetProperty("html").GetString(), StringComparison.OrdinalIgnoreCase);
+        var attachment = Assert.Single(detail.GetProperty("attachments").EnumerateArray());
+        Assert.Equal("data.bin", attachment.GetProperty("file_name").GetString());
+        Assert.Equal(file, await recipientClient.GetByteArrayAsync($"/v1/messages/{id}/attachments/{attachment.GetProperty("index").GetInt32()}", Ct));
+    }
+
+    [Fact]
     public async Task Raw_send_uses_header_recipients_and_strips_bcc()
     {
         var (sender, client) = await server.CreateSignedInAsync();
