@@ -8,7 +8,7 @@ namespace RestMail.Grains.Mailboxes;
 internal sealed partial class MailboxTransaction
 {
     // One round trip per message: allocate the UID, find the thread, insert the row and its change.
-    // The search vector is built here from the summary and the body text (weights: see 0002_mail.sql).
+    // The search vectors are built here from the summary and the body text (see 0002_mail.sql).
     private const string InsertMessageSql = """
         WITH f AS (
             UPDATE folders SET uid_next = uid_next + 1
@@ -22,15 +22,15 @@ internal sealed partial class MailboxTransaction
             INSERT INTO messages (id, account_id, folder_id, uid, modseq, flags, keywords, internal_date, size, segments,
                                   from_address, from_name, to_addresses, cc_addresses, subject, sent_date,
                                   message_id_header, in_reply_to, references_header, has_attachments, preview,
-                                  thread_id, search)
+                                  thread_id, search, headers)
             SELECT n.id, $2, $1, f.uid, $3, $4, $5, $6, $7, $8,
                    $9, $10, $11, $12, $13, $14,
                    $16, $17, $18, $19, $20,
                    coalesce((SELECT thread_id FROM t), n.id),
+                   to_tsvector('simple', concat_ws(' ', $13, $21, $22, $23)),
                    setweight(to_tsvector('simple', coalesce($13, '')), 'A')
                    || setweight(to_tsvector('simple', $21), 'B')
                    || setweight(to_tsvector('simple', $22), 'C')
-                   || setweight(to_tsvector('simple', $23), 'D')
             FROM f, n
             RETURNING id, uid)
         INSERT INTO changes (account_id, modseq, kind, message_id, folder_id, uid)

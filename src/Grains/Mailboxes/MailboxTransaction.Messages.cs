@@ -145,11 +145,11 @@ internal sealed partial class MailboxTransaction
                 INSERT INTO messages (account_id, folder_id, uid, modseq, flags, keywords, internal_date, size, segments,
                                       from_address, from_name, to_addresses, cc_addresses, subject, sent_date,
                                       message_id_header, in_reply_to, references_header, has_attachments, preview,
-                                      thread_id, search)
+                                      thread_id, search, headers)
                 SELECT m.account_id, $1, d.uid, d.modseq, m.flags, m.keywords, m.internal_date, m.size, m.segments,
                        m.from_address, m.from_name, m.to_addresses, m.cc_addresses, m.subject, m.sent_date,
                        m.message_id_header, m.in_reply_to, m.references_header, m.has_attachments, m.preview,
-                       m.thread_id, m.search
+                       m.thread_id, m.search, m.headers
                 FROM unnest($2::bigint[], $3::bigint[], $4::bigint[]) AS d(id, uid, modseq)
                 JOIN messages m ON m.id = d.id
                 RETURNING id, uid, modseq)

@@ -97,11 +97,12 @@ public sealed class MailQueries(NpgsqlDataSource dataSource)
     {
         var search = SearchQuery.Parse(q);
         var sql = new SqlBuilder(accountId);
-        if (search.Terms.Count > 0)
+        // Bare words match the all-text vector, field terms the small weighted headers vector.
+        foreach (var (column, terms) in search.Terms.GroupBy(t => t.Weights.Length == 0 ? "m.search" : "m.headers").Select(g => (g.Key, g.ToList())))
         {
-            var terms = sql.Add(search.Terms.Select(t => t.Text).ToArray());
-            var weights = sql.Add(search.Terms.Select(t => t.Weights).ToArray());
-            sql.Where($"m.search @@ restmail_search_query({terms}, {weights})");
+            var texts = sql.Add(terms.Select(t => t.Text).ToArray());
+            var weights = sql.Add(terms.Select(t => t.Weights).ToArray());
+            sql.Where($"{column} @@ restmail_search_query({texts}, {weights})");
         }
         if (search.FolderId is { } folderId)
             sql.Where($"m.folder_id = {sql.Add(folderId)}");

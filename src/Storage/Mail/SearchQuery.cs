@@ -12,7 +12,10 @@ namespace RestMail.Storage.Mail;
 /// </summary>
 public sealed record SearchQuery
 {
-    /// <summary>Full-text terms with the tsvector weights they may match ("ABCD" = anywhere).</summary>
+    /// <summary>
+    /// Full-text terms with the weights they must match in the headers vector (A subject, B from,
+    /// C to/cc); an empty weight means anywhere, in the all-text vector.
+    /// </summary>
     public List<(string Text, string Weights)> Terms { get; } = [];
     public string? FolderName { get; set; }
     public long? FolderId { get; set; }
@@ -36,7 +39,7 @@ public sealed record SearchQuery
         var colon = token.IndexOf(':', StringComparison.Ordinal);
         if (colon <= 0 || colon == token.Length - 1)
         {
-            Terms.Add((token, "ABCD"));
+            Terms.Add((token, ""));
             return;
         }
 
@@ -46,7 +49,7 @@ public sealed record SearchQuery
             case "from": Terms.Add((value, "B")); break;
             case "to": Terms.Add((value, "C")); break;
             case "subject": Terms.Add((value, "A")); break;
-            case "body": Terms.Add((value, "D")); break;
+            case "body": Terms.Add((value, "")); break; // the all-text vector; headers count too
             case "in": FolderName = value; break;
             case "folder":
                 FolderId = long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var id)
@@ -60,7 +63,7 @@ public sealed record SearchQuery
             case "keyword" or "label": Keywords.Add(value); break;
             case "before": Before = ParseDate(value, "before"); break;
             case "after": After = ParseDate(value, "after"); break;
-            default: Terms.Add((token, "ABCD")); break; // "re:" or a URL: just words
+            default: Terms.Add((token, "")); break; // "re:" or a URL: just words
         }
     }
 

@@ -84,14 +84,19 @@ CREATE TABLE messages (
     has_attachments   boolean NOT NULL DEFAULT false,
     preview           text NOT NULL DEFAULT '',
     thread_id         bigint NOT NULL,
-    -- Weights: A subject, B from, C to/cc, D body; search filters by weight (subject:foo → 'foo':A).
+    -- Everything searchable (subject, addresses, body), unweighted: bare words match here, and an
+    -- unweighted GIN match needs no recheck of the (large) vector.
     search            tsvector NOT NULL,
+    -- Subject (weight A), from (B), to/cc (C) only: field searches (subject:, from:, to:) match
+    -- here, against a small vector whose statistics the planner can trust.
+    headers           tsvector NOT NULL,
     UNIQUE (folder_id, uid)
 );
 CREATE INDEX messages_folder_date ON messages (folder_id, internal_date DESC, id DESC);
 CREATE INDEX messages_account_date ON messages (account_id, internal_date DESC, id DESC);
 CREATE INDEX messages_account_msgid ON messages (account_id, message_id_header) WHERE message_id_header IS NOT NULL;
 CREATE INDEX messages_search ON messages USING gin (search);
+CREATE INDEX messages_headers ON messages USING gin (headers);
 
 -- The change log: one row per change, keyed by the account-wide MODSEQ.
 -- kind: 1 added, 2 flags changed, 3 moved, 4 expunged, 5 folder created/renamed, 6 folder deleted.
@@ -139,11 +144,13 @@ CREATE TABLE refresh_tokens (
 CREATE INDEX refresh_tokens_account ON refresh_tokens (account_id);
 
 -- Turns search terms into one tsquery: every lexeme of every term (parsed exactly as the indexed
--- text was) must match exactly, with one of that term's weights. NULL when no term has a lexeme.
+-- text was) must match exactly, with one of that term's weights ('' for any). NULL when no term
+-- has a lexeme.
 CREATE FUNCTION restmail_search_query(terms text[], weights text[]) RETURNS tsquery
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
     SELECT string_agg(
-               '''' || replace(replace(v.lexeme, '\', '\\'), '''', '''''') || ''':' || t.w,
+               '''' || replace(replace(v.lexeme, '\', '\\'), '''', '''''') || ''''
+                   || CASE WHEN t.w = '' THEN '' ELSE ':' || t.w END,
                ' & ')::tsquery
     FROM unnest(terms, weights) AS t(term, w),
          unnest(to_tsvector('simple', t.term)) AS v

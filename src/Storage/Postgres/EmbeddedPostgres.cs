@@ -82,7 +82,7 @@ public sealed class EmbeddedPostgres : IAsyncDisposable
             return;
         }
 
-        var serverOptions = $"-k {SocketDirectory} -c listen_addresses='' -c max_connections={_options.MaxConnections}"
+        var serverOptions = $"-k {SocketDirectory} -c listen_addresses='' -c max_connections={_options.MaxConnections} -c shared_buffers={_options.SharedBuffers}"
             + (_options.Fsync ? "" : " -c fsync=off -c synchronous_commit=off -c full_page_writes=off");
         await RunAsync(Path.Combine(_binDir, "pg_ctl"),
             ["-D", _clusterDir, "-o", serverOptions, "-l", Path.Combine(_options.Directory, "postgres.log"), "-w", "-t", "60", "start"],

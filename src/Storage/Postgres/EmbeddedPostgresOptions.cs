@@ -10,4 +10,6 @@ public sealed record EmbeddedPostgresOptions
     /// <summary>Off only for throw-away test clusters: an acknowledged write must survive power loss.</summary>
     public bool Fsync { get; init; } = true;
     public int MaxConnections { get; init; } = 200;
+    /// <summary>PostgreSQL's own cache; its stock 128 MB is small for a mail store's indexes.</summary>
+    public string SharedBuffers { get; init; } = "512MB";
 }
