@@ -100,6 +100,7 @@ public sealed class MailQueries(NpgsqlDataSource dataSource)
         // Bare words match the all-text vector, field terms the small weighted headers vector.
         foreach (var (column, terms) in search.Terms.GroupBy(t => t.Weights.Length == 0 ? "m.search" : "m.headers").Select(g => (g.Key, g.ToList())))
         {
+            sql.MatchesSeveralTerms |= terms.Count > 1;
             var texts = sql.Add(terms.Select(t => t.Text).ToArray());
             var weights = sql.Add(terms.Select(t => t.Weights).ToArray());
             sql.Where($"{column} @@ restmail_search_query({texts}, {weights})");
@@ -208,8 +209,19 @@ public sealed class MailQueries(NpgsqlDataSource dataSource)
             sql.Where($"({keyColumn}, m.id) {(descending ? "<" : ">")} ({sql.Add(keyValue)}, {sql.Add(id)})");
         }
         var direction = descending ? "DESC" : "ASC";
-        await using var command = dataSource.CreateCommand(
-            $"SELECT {MessageColumns} FROM messages m WHERE {sql.Conditions} ORDER BY {keyColumn} {direction}, m.id {direction} LIMIT {limit + 1}");
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        if (sql.MatchesSeveralTerms)
+        {
+            // Several AND-ed words match few messages, but the planner, counting them as
+            // independent, often prefers walking the date index and testing each row's vector,
+            // which for rare combinations reads thousands of rows. The GIN bitmap is right here.
+            await using var hint = new NpgsqlCommand("SET LOCAL enable_indexscan = off", connection, transaction);
+            await hint.ExecuteNonQueryAsync(cancellationToken);
+        }
+        await using var command = new NpgsqlCommand(
+            $"SELECT {MessageColumns} FROM messages m WHERE {sql.Conditions} ORDER BY {keyColumn} {direction}, m.id {direction} LIMIT {limit + 1}",
+            connection, transaction);
         command.Parameters.AddRange(sql.Parameters.ToArray());
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var items = new List<MessageListItem>(limit + 1);
@@ -265,6 +277,9 @@ public sealed class MailQueries(NpgsqlDataSource dataSource)
         public List<NpgsqlParameter> Parameters { get; } = [];
 
         public string Conditions => string.Join(" AND ", _conditions);
+
+        /// <summary>The full-text condition AND-s several terms (see PageAsync).</summary>
+        public bool MatchesSeveralTerms { get; set; }
 
         public string Add(object value)
         {
