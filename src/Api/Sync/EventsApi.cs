@@ -56,11 +56,13 @@ public static class EventsApi
             var (heartbeat, resubscribe) = (options.Value.HeartbeatInterval, options.Value.ResubscribeInterval);
             var nextHeartbeat = time.GetUtcNow() + heartbeat;
             var nextSubscribe = time.GetUtcNow() + resubscribe;
-            await stream.WriteAsync("retry: 3000\n: connected\n\n", ct);
+            // The starting point is fixed before the client hears "connected": anything it does
+            // after that commits above this MODSEQ and is sent.
             if (start is { } from)
                 stream.LastSent = from;
             else
                 stream.LastSent = (await queries.GetChangesAsync(accountId, 0, 1, ct)).HighestModSeq;
+            await stream.WriteAsync("retry: 3000\n: connected\n\n", ct);
             await stream.SendPendingAsync(ct);
 
             var changed = signal.WaitAsync(ct);

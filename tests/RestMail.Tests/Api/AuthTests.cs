@@ -134,6 +134,9 @@ public sealed class AuthTests(ApiServer server) : IClassFixture<ApiServer>
     [Fact]
     public async Task Signing_key_is_created_once_and_shared()
     {
+        // The first sign-in creates the key (whatever ran before in this class).
+        var (_, client) = await server.CreateSignedInAsync();
+        client.Dispose();
         var settings = new ServerSettings(server.DataSource);
         var stored = await settings.GetOrCreateAsync(SigningKeyProvider.SettingKey, () => "ignored: a key exists", Ct);
 
