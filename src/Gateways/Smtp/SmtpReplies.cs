@@ -42,7 +42,7 @@ public static class SmtpReplies
 
     public static readonly SmtpReply AuthRequired = new(AuthenticationRequired, "5.7.0", "Authentication required");
     public static readonly SmtpReply TlsRequiredForAuth = new(EncryptionRequired, "5.7.11", "Encryption required for requested authentication mechanism");
-    public static readonly SmtpReply UnknownMechanism = new(CommandNotImplemented, "5.5.4", "Unrecognized authentication mechanism");
+    public static readonly SmtpReply UnknownMechanism = new(ParameterNotImplemented, "5.5.4", "Unrecognized authentication mechanism");
     public static readonly SmtpReply AuthCancelled = new(ParameterSyntaxError, "5.7.0", "Authentication cancelled");
     public static readonly SmtpReply AuthBadBase64 = new(ParameterSyntaxError, "5.5.2", "Cannot decode response");
     public static readonly SmtpReply AuthFailed = new(AuthenticationFailed, "5.7.8", "Authentication credentials invalid");

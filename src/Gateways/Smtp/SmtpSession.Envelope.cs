@@ -113,7 +113,7 @@ public sealed partial class SmtpSession
             }
         }
         // RFC 5321 §4.5.3.1.8 and §4.5.3.1.10: 452 for recipients over the limit.
-        if (_transaction.Recipients.Count >= Options.MaxRecipients)
+        if (_transaction.AcceptedRecipientCommands >= Options.MaxRecipients)
         {
             Reply(SmtpReplies.TooManyRecipients);
             return Next.Continue;
@@ -150,6 +150,7 @@ public sealed partial class SmtpSession
         }
         if (!_transaction.Recipients.Contains(address, StringComparer.Ordinal))
             _transaction.Recipients.Add(address);
+        _transaction.AcceptedRecipientCommands++;
         Reply(SmtpReplies.RecipientOk);
         return Next.Continue;
     }

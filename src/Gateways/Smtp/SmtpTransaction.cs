@@ -16,6 +16,9 @@ public sealed class SmtpTransaction(string mailFrom, long declaredSize, bool utf
 
     public List<string> Recipients { get; } = [];
 
+    /// <summary>RCPT commands accepted (a repeated address counts again but is delivered once).</summary>
+    public int AcceptedRecipientCommands { get; set; }
+
     /// <summary>The id the Received header and the final 250 name, for tracing one message through the logs.</summary>
     public string QueueId { get; } = SmtpSession.NewQueueId();
 
