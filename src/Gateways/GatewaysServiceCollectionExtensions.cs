@@ -25,6 +25,8 @@ public static class GatewaysServiceCollectionExtensions
         services.AddSingleton<ServerCertificate>();
         services.AddSingleton<SmtpConnectionLimiter>();
         services.AddSingleton<SmtpAuthThrottle>();
+        services.AddMetrics();
+        services.AddSingleton<SmtpMetrics>();
         services.AddSingleton<SmtpGateway>();
         services.AddSingleton<SmtpListeners>();
         services.AddHostedService(sp => sp.GetRequiredService<SmtpListeners>());

@@ -17,6 +17,7 @@ public sealed class SmtpGateway(
     ServerCertificate certificate,
     SmtpConnectionLimiter connections,
     SmtpAuthThrottle authThrottle,
+    SmtpMetrics metrics,
     TimeProvider time,
     ILogger<SmtpGateway> logger)
 {
@@ -37,6 +38,8 @@ public sealed class SmtpGateway(
     public SmtpConnectionLimiter Connections => connections;
 
     public SmtpAuthThrottle AuthThrottle => authThrottle;
+
+    public SmtpMetrics Metrics => metrics;
 
     public TimeProvider Time => time;
 

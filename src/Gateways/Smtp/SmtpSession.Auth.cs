@@ -125,6 +125,7 @@ public sealed partial class SmtpSession
 
     private Task<Next> FailAsync(string user)
     {
+        _gateway.Metrics.AuthFailed();
         Log.SmtpAuthFailed(_gateway.Logger, user.Length > 254 ? user[..254] : user, _remote);
         if (_gateway.AuthThrottle.RecordFailure(_remote))
             Log.SmtpAuthBanned(_gateway.Logger, _remote);

@@ -108,6 +108,7 @@ public sealed partial class SmtpSession
         {
             // RFC 1870 §6.2: nothing is stored.
             ResetTransaction();
+            _gateway.Metrics.MessageRefused(SmtpReplies.MessageTooBig.Code);
             Reply(SmtpReplies.MessageTooBig);
             return;
         }
@@ -115,6 +116,7 @@ public sealed partial class SmtpSession
         {
             // Refused rather than repaired: a bare LF or CR is how SMTP smuggling hides a second message.
             ResetTransaction();
+            _gateway.Metrics.MessageRefused(SmtpReplies.BareLineFeed.Code);
             Reply(SmtpReplies.BareLineFeed);
             return;
         }
@@ -151,10 +153,16 @@ public sealed partial class SmtpSession
         catch (Exception e) when (e is not (OperationCanceledException or IOException or SocketException))
         {
             Log.SmtpAcceptFailed(_gateway.Logger, e, _remote);
+            _gateway.Metrics.MessageRefused(SmtpReplies.LocalProcessingError.Code);
             Reply(SmtpReplies.LocalProcessingError);
             return;
         }
-        Reply(Answer(result, queueId));
+        var answer = Answer(result, queueId);
+        if (answer.Code == SmtpReplyCode.Ok)
+            _gateway.Metrics.MessageAccepted(transaction.Message.WrittenCount);
+        else
+            _gateway.Metrics.MessageRefused(answer.Code);
+        Reply(answer);
     }
 
     /// <summary>

@@ -68,8 +68,18 @@ public sealed partial class SmtpSession : IAsyncDisposable
         var reason = "closed";
         if (!_gateway.Connections.TryAcquire(_remote, Options.MaxConnectionsPerIp))
         {
+            // RFC 5321 §3.1: 421 instead of the greeting; on the implicit-TLS port there is no plaintext to answer in.
             if (_kind != SmtpEndpointKind.Submissions)
-                await _stream.WriteAsync(Greetings.TooManyConnections.Bytes.ToArray(), shutdown);
+            {
+                try
+                {
+                    await _stream.WriteAsync(Greetings.TooManyConnections.Bytes.ToArray(), shutdown);
+                }
+                catch (Exception e) when (e is IOException or OperationCanceledException)
+                {
+                    // Gone already.
+                }
+            }
             Log.SmtpSessionEnded(_gateway.Logger, _remote, "too many connections");
             return;
         }
@@ -85,6 +95,7 @@ public sealed partial class SmtpSession : IAsyncDisposable
                 reason = "banned";
                 return;
             }
+            _gateway.Metrics.SessionStarted(_kind);
             Reply(Greetings.Banner);
             await _writer.FlushAsync(shutdown);
             reason = await CommandLoopAsync(shutdown);
@@ -241,10 +252,17 @@ public sealed partial class SmtpSession : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        if (_reader is not null)
-            await _reader.CompleteAsync();
-        if (_writer is not null)
-            await _writer.CompleteAsync();
+        try
+        {
+            if (_reader is not null)
+                await _reader.CompleteAsync();
+            if (_writer is not null)
+                await _writer.CompleteAsync();
+        }
+        catch (Exception e) when (e is IOException or ObjectDisposedException or OperationCanceledException)
+        {
+            // The client is gone; what was left unsent does not matter any more.
+        }
         await _stream.DisposeAsync();
     }
 }
