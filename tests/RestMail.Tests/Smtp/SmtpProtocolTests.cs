@@ -1,6 +1,9 @@
 using System.Globalization;
 using System.Net;
 using System.Text;
+using Microsoft.Extensions.DependencyInjection;
+using RestMail.Gateways.Smtp;
+using RestMail.Storage.Hosting;
 using RestMail.Tests.Infrastructure;
 
 namespace RestMail.Tests.Smtp;
@@ -37,6 +40,18 @@ public sealed class SmtpProtocolTests(SmtpServer server) : IClassFixture<SmtpSer
         Assert.Equal($"250 {SmtpServer.Hostname}", await client.CommandAsync("HELO client.test"));
         Assert.Equal($"221 2.0.0 {SmtpServer.Hostname} closing connection", await client.CommandAsync("QUIT"));
         Assert.True(await client.IsClosedAsync());
+    }
+
+    [Fact]
+    public async Task The_three_listeners_report_ready_and_healthz_is_healthy()
+    {
+        var readiness = server.Services.GetRequiredService<IListenerReadiness>().Snapshot();
+        Assert.True(readiness[SmtpListeners.SmtpName]);
+        Assert.True(readiness[SmtpListeners.SubmissionName]);
+        Assert.True(readiness[SmtpListeners.SubmissionsName]);
+        using var http = server.CreateClient();
+        using var health = await http.GetAsync("/healthz", TestContext.Current.CancellationToken);
+        Assert.Equal(HttpStatusCode.OK, health.StatusCode);
     }
 
     [Fact]
