@@ -163,6 +163,46 @@ public sealed class SmtpProtocolTests(SmtpServer server) : IClassFixture<SmtpSer
     }
 
     [Fact]
+    public async Task A_message_that_no_longer_fits_the_quota_after_DATA_gets_452_4_2_2_and_is_not_stored()
+    {
+        var account = await server.CreateAccountAsync(quotaBytes: 1000);
+        await using var client = await HelloAsync();
+        Assert.StartsWith("250", await client.CommandAsync("MAIL FROM:<a@remote.test>"), StringComparison.Ordinal);
+        Assert.StartsWith("250", await client.CommandAsync($"RCPT TO:<{account.Address}>"), StringComparison.Ordinal);
+        Assert.StartsWith("354", await client.CommandAsync("DATA"), StringComparison.Ordinal);
+        Assert.Equal("452 4.2.2 Mailbox full, try again later", await client.CommandAsync("Subject: large\r\n\r\n" + new string('x', 2000) + "\r\n."));
+        Assert.Empty(await server.InboxAsync(account.Id));
+    }
+
+    [Fact]
+    public async Task HELO_sessions_get_no_ESMTP_parameters_and_a_plain_SMTP_Received_header()
+    {
+        var account = await server.CreateAccountAsync();
+        await using var client = await ConnectAsync(server.Mx);
+        Assert.Equal($"250 {SmtpServer.Hostname}", await client.CommandAsync("HELO old.client.test"));
+        Assert.Equal("555 5.5.4", Code(await client.CommandAsync("MAIL FROM:<a@remote.test> SIZE=10")));
+        Assert.StartsWith("250", await client.CommandAsync("MAIL FROM:<a@remote.test>"), StringComparison.Ordinal);
+        Assert.StartsWith("250", await client.CommandAsync($"RCPT TO:<{account.Address}>"), StringComparison.Ordinal);
+        Assert.StartsWith("354", await client.CommandAsync("DATA"), StringComparison.Ordinal);
+        Assert.StartsWith("250 2.0.0 OK", await client.CommandAsync("Subject: old\r\n\r\nhello\r\n."), StringComparison.Ordinal);
+        var stored = Encoding.UTF8.GetString(Assert.Single(await server.InboxAsync(account.Id)));
+        Assert.StartsWith($"Received: from old.client.test ([127.0.0.1])\r\n\tby {SmtpServer.Hostname} with SMTP id ", stored, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_oversized_BDAT_message_gets_552_5_3_4_its_octets_are_skipped_and_nothing_is_stored()
+    {
+        var account = await server.CreateAccountAsync();
+        await using var client = await HelloAsync();
+        Assert.StartsWith("250", await client.CommandAsync("MAIL FROM:<a@remote.test>"), StringComparison.Ordinal);
+        Assert.StartsWith("250", await client.CommandAsync($"RCPT TO:<{account.Address}>"), StringComparison.Ordinal);
+        var size = SmtpServer.MaxMessageSize + 1;
+        Assert.Equal("552 5.3.4 Message size exceeds fixed maximum message size", await ChunkAsync(client, $"BDAT {size} LAST\r\n" + new string('y', size)));
+        Assert.Equal("250 2.0.0 OK", await client.CommandAsync("NOOP"));
+        Assert.Empty(await server.InboxAsync(account.Id));
+    }
+
+    [Fact]
     public async Task Pipelined_DATA_is_stored_byte_exact_after_a_Received_header_with_dot_unstuffing()
     {
         var account = await server.CreateAccountAsync();
