@@ -91,13 +91,13 @@ public sealed partial class SmtpSession : IAsyncDisposable
             if (_gateway.AuthThrottle.IsBanned(_remote))
             {
                 Reply(Greetings.Banned);
-                await _writer.FlushAsync(shutdown);
+                await FlushWithinAsync(Options.IdleTimeout, shutdown);
                 reason = "banned";
                 return;
             }
             _gateway.Metrics.SessionStarted(_kind);
             Reply(Greetings.Banner);
-            await _writer.FlushAsync(shutdown);
+            await FlushWithinAsync(Options.IdleTimeout, shutdown);
             reason = await CommandLoopAsync(shutdown);
         }
         catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or AuthenticationException)
@@ -134,7 +134,7 @@ public sealed partial class SmtpSession : IAsyncDisposable
             {
                 // RFC 5321 §4.5.3.2.7 timeouts; §3.8: answer 421 before closing.
                 Reply(shutdown.IsCancellationRequested ? Greetings.ShuttingDown : Greetings.IdleTimeout);
-                await _writer.FlushAsync(CancellationToken.None);
+                await FlushWithinAsync(TimeSpan.FromSeconds(5), CancellationToken.None);
                 return shutdown.IsCancellationRequested ? "shutdown" : "idle timeout";
             }
             if (!idle.TryReset())
@@ -184,7 +184,7 @@ public sealed partial class SmtpSession : IAsyncDisposable
                 // RFC 3207 §4.2: anything the client pipelined after STARTTLS is discarded, never
                 // read as a command inside the TLS session (the command-injection attack).
                 _reader.AdvanceTo(buffer.End);
-                await _writer.FlushAsync(shutdown);
+                await FlushWithinAsync(Options.IdleTimeout, shutdown);
                 await _reader.CompleteAsync();
                 await _writer.CompleteAsync();
                 if (!await UpgradeToTlsAsync(shutdown))
@@ -193,11 +193,29 @@ public sealed partial class SmtpSession : IAsyncDisposable
                 continue;
             }
             _reader.AdvanceTo(buffer.Start, buffer.End);
-            await _writer.FlushAsync(shutdown);
+            await FlushWithinAsync(Options.IdleTimeout, shutdown);
             if (next == Next.Close)
                 return "closed by server";
             if (result.IsCompleted)
                 return _mode == Mode.Command && _transaction is null ? "client closed" : "client vanished mid-transaction";
+        }
+    }
+
+    /// <summary>
+    /// Flushes the replies; a client that stops reading them (the socket buffer stays full) is cut
+    /// off after the timeout instead of holding the session forever.
+    /// </summary>
+    private async Task FlushWithinAsync(TimeSpan timeout, CancellationToken shutdown)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(shutdown);
+        deadline.CancelAfter(timeout);
+        try
+        {
+            await _writer.FlushAsync(deadline.Token);
+        }
+        catch (OperationCanceledException) when (!shutdown.IsCancellationRequested)
+        {
+            throw new IOException("The client did not read its replies in time.");
         }
     }
 
