@@ -48,6 +48,10 @@ public sealed class SmtpListeners : IHostedService, IAsyncDisposable
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
+        // Loaded (or generated) now: a bad certificate path fails the start, not the first client,
+        // and the first handshake does not pay for generating a key.
+        if (_configured.Count > 0)
+            _ = _gateway.Certificate.Certificate;
         foreach (var (name, kind, options) in _configured)
         {
             var endPoint = new IPEndPoint(IPAddress.Parse(options.Address), options.Port);

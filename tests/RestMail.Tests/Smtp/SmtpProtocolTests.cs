@@ -115,6 +115,10 @@ public sealed class SmtpProtocolTests(SmtpServer server) : IClassFixture<SmtpSer
         Assert.StartsWith("250", await client.CommandAsync("MAIL FROM:<sender@remote.test>"), StringComparison.Ordinal);
         Assert.Equal("550 5.1.1", Code(await client.CommandAsync($"RCPT TO:<nobody@{account.Domain}>")));
         Assert.Equal("554 5.7.1 Relay access denied", await client.CommandAsync("RCPT TO:<victim@elsewhere.example>"));
+        // Old relay tricks: a source route is ignored, %-hacks and doubled @ are no local mailbox.
+        Assert.Equal("554 5.7.1 Relay access denied", await client.CommandAsync($"RCPT TO:<@{account.Domain}:victim@elsewhere.example>"));
+        Assert.Equal("550 5.1.1", Code(await client.CommandAsync($"RCPT TO:<victim%elsewhere.example@{account.Domain}>")));
+        Assert.Equal("501 5.1.3", Code(await client.CommandAsync($"RCPT TO:<victim@elsewhere.example@{account.Domain}>")));
         Assert.Equal("250 2.1.5 Recipient OK", await client.CommandAsync($"RCPT TO:<{account.Address.ToUpperInvariant()}>"));
         Assert.Equal(0, await server.QueuedForAsync("victim@elsewhere.example"));
     }
