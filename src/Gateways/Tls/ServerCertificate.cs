@@ -12,8 +12,8 @@ namespace RestMail.Gateways.Tls;
 /// </summary>
 public sealed class ServerCertificate(IOptions<TlsOptions> tls, IOptions<RestMailOptions> options)
 {
-    private const string SelfSignedCertificateFile = "selfsigned.crt";
-    private const string SelfSignedKeyFile = "selfsigned.key";
+    /// <summary>Certificate and key in one file, written with one rename: never a mismatched pair.</summary>
+    public const string SelfSignedFile = "selfsigned.pem";
     private readonly Lazy<X509Certificate2> _certificate = new(() => Load(tls.Value, options.Value));
 
     public X509Certificate2 Certificate => _certificate.Value;
@@ -24,17 +24,16 @@ public sealed class ServerCertificate(IOptions<TlsOptions> tls, IOptions<RestMai
             return X509Certificate2.CreateFromPemFile(tls.CertificatePath, tls.KeyPath);
 
         var directory = Path.Combine(options.FullDataDir, "tls");
-        var certificatePath = Path.Combine(directory, SelfSignedCertificateFile);
-        var keyPath = Path.Combine(directory, SelfSignedKeyFile);
-        if (File.Exists(certificatePath) && File.Exists(keyPath))
+        var path = Path.Combine(directory, SelfSignedFile);
+        if (File.Exists(path))
         {
             try
             {
-                return X509Certificate2.CreateFromPemFile(certificatePath, keyPath);
+                return X509Certificate2.CreateFromPemFile(path);
             }
-            catch (CryptographicException)
+            catch (Exception e) when (e is CryptographicException or ArgumentException)
             {
-                // Damaged or half-written: make a new one below.
+                // Damaged: make a new one below.
             }
         }
         Directory.CreateDirectory(directory);
@@ -47,10 +46,12 @@ public sealed class ServerCertificate(IOptions<TlsOptions> tls, IOptions<RestMai
         request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature | X509KeyUsageFlags.KeyEncipherment, false));
         request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], false));
         using var generated = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddYears(10));
-        // Written to temporary files and renamed, so a concurrent reader never sees half a file.
-        WriteAtomically(keyPath, key.ExportPkcs8PrivateKeyPem());
-        WriteAtomically(certificatePath, generated.ExportCertificatePem());
-        return X509Certificate2.CreateFromPem(generated.ExportCertificatePem(), key.ExportPkcs8PrivateKeyPem());
+        var certificatePem = generated.ExportCertificatePem();
+        var keyPem = key.ExportPkcs8PrivateKeyPem();
+        // Written to a temporary file and renamed, so a concurrent reader never sees half a file;
+        // when two processes race, the last rename wins and each keeps using its own valid pair.
+        WriteAtomically(path, certificatePem + "\n" + keyPem + "\n");
+        return X509Certificate2.CreateFromPem(certificatePem, keyPem);
     }
 
     private static void WriteAtomically(string path, string contents)

@@ -21,9 +21,10 @@ public sealed class ServerCertificateTests : IDisposable
         var first = Create().Certificate;
         Assert.True(first.HasPrivateKey);
         Assert.Equal("CN=mail.example.test", first.Subject);
-        Assert.True(File.Exists(Path.Combine(_dataDir, "tls", "selfsigned.crt")));
+        var file = Path.Combine(_dataDir, "tls", ServerCertificate.SelfSignedFile);
+        Assert.True(File.Exists(file));
         if (!OperatingSystem.IsWindows())
-            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(_dataDir, "tls", "selfsigned.key")));
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(file));
 
         var again = Create().Certificate;
         Assert.Equal(first.Thumbprint, again.Thumbprint);
