@@ -13,4 +13,8 @@ public sealed record InboundMessage
     [Id(3)] public MessageSource Source { get; init; }
     /// <summary>The authenticated sender, for Submission and Api: gets a copy in Sent and may relay.</summary>
     [Id(4)] public long? SenderAccountId { get; init; }
+    /// <summary>The SMTP client's IP address (Smtp and Submission), for SPF and the other inbound checks.</summary>
+    [Id(5)] public string? ClientAddress { get; init; }
+    /// <summary>The name the SMTP client gave in EHLO/HELO, for SPF's HELO identity (RFC 7208 §2.3).</summary>
+    [Id(6)] public string? ClientHelo { get; init; }
 }

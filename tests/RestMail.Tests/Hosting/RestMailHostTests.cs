@@ -26,6 +26,13 @@ public sealed class RestMailHostTests(PostgresServer postgres)
             ["RestMail:Http:Port"] = "0",
             ["RestMail:Silo:Port"] = FreePort.Next().ToString(CultureInfo.InvariantCulture),
             ["RestMail:Silo:GatewayPort"] = FreePort.Next().ToString(CultureInfo.InvariantCulture),
+            // The SMTP listeners bind for real: loopback, and ports the OS picks so hosts can run side by side.
+            ["RestMail:Smtp:Address"] = "127.0.0.1",
+            ["RestMail:Smtp:Port"] = "0",
+            ["RestMail:Submission:Address"] = "127.0.0.1",
+            ["RestMail:Submission:Port"] = "0",
+            ["RestMail:Submissions:Address"] = "127.0.0.1",
+            ["RestMail:Submissions:Port"] = "0",
         });
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(15));
@@ -94,17 +101,18 @@ public sealed class RestMailHostTests(PostgresServer postgres)
         var connectionString = await postgres.CreateDatabaseAsync();
         await using var host = await RestMailHost.BuildAsync([], OnTestDatabase(connectionString), Ct);
         var readiness = host.App.Services.GetRequiredService<RestMail.Storage.Hosting.IListenerReadiness>();
-        readiness.Register("smtp");
+        // A listener of its own: the real ones (smtp, ...) mark themselves ready when they bind.
+        readiness.Register("probe");
         await host.StartAsync(Ct);
         using var http = new HttpClient { BaseAddress = host.HttpAddresses.Single() };
 
         using (var waiting = await http.GetAsync("/healthz", Ct))
         {
             Assert.Equal(HttpStatusCode.ServiceUnavailable, waiting.StatusCode);
-            Assert.Contains("smtp", await waiting.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
+            Assert.Contains("probe", await waiting.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
         }
 
-        readiness.SetReady("smtp", true);
+        readiness.SetReady("probe", true);
         using var ready = await http.GetAsync("/healthz", Ct);
         Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
     }

@@ -1,0 +1,38 @@
+using System.Net;
+using Microsoft.Extensions.Logging;
+
+namespace RestMail.Gateways;
+
+/// <summary>The gateways' log messages (SMTP: event ids 4000-4099). Never an AUTH payload or a message body.</summary>
+internal static partial class Log
+{
+    [LoggerMessage(EventId = 4000, Level = LogLevel.Information, Message = "SMTP listener {Listener} accepting connections on {EndPoint}")]
+    public static partial void SmtpListening(ILogger logger, string listener, EndPoint endPoint);
+
+    [LoggerMessage(EventId = 4001, Level = LogLevel.Error, Message = "SMTP listener {Listener} could not bind {Address}:{Port}")]
+    public static partial void SmtpBindFailed(ILogger logger, Exception exception, string listener, string address, int port);
+
+    [LoggerMessage(EventId = 4002, Level = LogLevel.Debug, Message = "SMTP session from {Remote} ended: {Reason}")]
+    public static partial void SmtpSessionEnded(ILogger logger, IPAddress remote, string reason);
+
+    [LoggerMessage(EventId = 4003, Level = LogLevel.Information, Message = "SMTP AUTH failed for {Username} from {Remote}")]
+    public static partial void SmtpAuthFailed(ILogger logger, string username, IPAddress remote);
+
+    [LoggerMessage(EventId = 4004, Level = LogLevel.Warning, Message = "SMTP client {Remote} banned after too many failed AUTH attempts")]
+    public static partial void SmtpAuthBanned(ILogger logger, IPAddress remote);
+
+    [LoggerMessage(EventId = 4005, Level = LogLevel.Warning, Message = "SMTP message from {Remote} not accepted: the acceptance path failed")]
+    public static partial void SmtpAcceptFailed(ILogger logger, Exception exception, IPAddress remote);
+
+    [LoggerMessage(EventId = 4006, Level = LogLevel.Warning, Message = "SMTP recipient lookup failed for a client at {Remote}")]
+    public static partial void SmtpLookupFailed(ILogger logger, Exception exception, IPAddress remote);
+
+    [LoggerMessage(EventId = 4007, Level = LogLevel.Warning, Message = "SMTP message {QueueId} accepted, but recipient {Recipient} failed after DATA: {Status}")]
+    public static partial void SmtpRecipientFailedAfterData(ILogger logger, string queueId, string recipient, string status);
+
+    [LoggerMessage(EventId = 4008, Level = LogLevel.Error, Message = "SMTP session from {Remote} failed")]
+    public static partial void SmtpSessionFailed(ILogger logger, Exception exception, IPAddress remote);
+
+    [LoggerMessage(EventId = 4009, Level = LogLevel.Information, Message = "SMTP message {QueueId} from {Remote} accepted for {Count} recipient(s)")]
+    public static partial void SmtpMessageAccepted(ILogger logger, string queueId, IPAddress remote, int count);
+}

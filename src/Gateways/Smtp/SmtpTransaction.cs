@@ -1,0 +1,33 @@
+using System.Buffers;
+
+namespace RestMail.Gateways.Smtp;
+
+/// <summary>One mail transaction: from MAIL to the end of DATA (or the last BDAT chunk), RSET or EHLO.</summary>
+public sealed class SmtpTransaction(string mailFrom, long declaredSize, bool utf8)
+{
+    /// <summary>The reverse-path; empty is the null sender.</summary>
+    public string MailFrom { get; } = mailFrom;
+
+    /// <summary>SIZE= from MAIL (RFC 1870), 0 when not declared.</summary>
+    public long DeclaredSize { get; } = declaredSize;
+
+    /// <summary>SMTPUTF8 was given on MAIL (RFC 6531).</summary>
+    public bool Utf8 { get; } = utf8;
+
+    public List<string> Recipients { get; } = [];
+
+    /// <summary>RCPT commands accepted (a repeated address counts again but is delivered once).</summary>
+    public int AcceptedRecipientCommands { get; set; }
+
+    /// <summary>The id the Received header and the final 250 name, for tracing one message through the logs.</summary>
+    public string QueueId { get; } = SmtpSession.NewQueueId();
+
+    /// <summary>The Received header followed by the content read so far.</summary>
+    public ArrayBufferWriter<byte>? Message { get; set; }
+
+    /// <summary>Content bytes (without the Received header) received through BDAT so far.</summary>
+    public long ChunkedSize { get; set; }
+
+    /// <summary>BDAT was used: DATA is no longer allowed (RFC 3030 §2).</summary>
+    public bool Chunking { get; set; }
+}

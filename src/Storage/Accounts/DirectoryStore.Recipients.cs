@@ -1,0 +1,35 @@
+using Npgsql;
+
+namespace RestMail.Storage.Accounts;
+
+public sealed partial class DirectoryStore
+{
+    /// <summary>
+    /// Looks up an envelope address (already normalised by <see cref="MailAddresses.TryNormalizeAddress"/>):
+    /// its domain, the account it reaches directly or through an alias, and the free quota.
+    /// </summary>
+    public async Task<RecipientInfo> FindRecipientAsync(string address, CancellationToken ct)
+    {
+        var domain = address[(address.LastIndexOf('@') + 1)..];
+        await using var command = _dataSource.CreateCommand("""
+            SELECT EXISTS (SELECT 1 FROM domains WHERE name = $2),
+                   a.id,
+                   a.quota_bytes - a.used_bytes,
+                   d.quota_bytes - (SELECT coalesce(sum(o.used_bytes), 0)::bigint FROM accounts o WHERE o.domain_id = d.id)
+            FROM (SELECT 1) AS one
+            LEFT JOIN accounts a ON a.id = coalesce((SELECT id FROM accounts WHERE address = $1),
+                                                    (SELECT account_id FROM aliases WHERE address = $1))
+            LEFT JOIN domains d ON d.id = a.domain_id
+            """);
+        command.Parameters.AddWithValue(address);
+        command.Parameters.AddWithValue(domain);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        await reader.ReadAsync(ct);
+        return new RecipientInfo(
+            address,
+            reader.GetBoolean(0),
+            reader.IsDBNull(1) ? null : reader.GetInt64(1),
+            reader.IsDBNull(2) ? null : reader.GetInt64(2),
+            reader.IsDBNull(3) ? null : reader.GetInt64(3));
+    }
+}

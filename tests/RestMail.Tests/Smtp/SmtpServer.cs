@@ -1,0 +1,87 @@
+using System.Net;
+using System.Net.Security;
+using System.Security.Cryptography.X509Certificates;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+using RestMail.Gateways.Smtp;
+using RestMail.Gateways.Tls;
+using RestMail.Grains.Mailboxes;
+using RestMail.Storage.Mail;
+using RestMail.Tests.Infrastructure;
+
+namespace RestMail.Tests.Smtp;
+
+/// <summary>
+/// The real host with its SMTP listeners on free loopback ports, small limits for the limit tests,
+/// and its own data directory (the self-signed certificate is generated there).
+/// </summary>
+public class SmtpServer(PostgresServer postgres) : ApiServer(postgres), IAsyncDisposable
+{
+    public const string Hostname = "mx.restmail.test";
+    public const int MaxMessageSize = 100_000;
+    public const int MaxAuthFailures = 3;
+    public const int MaxConnectionsPerIp = 4;
+
+    private readonly string _dataDir = Path.Combine(Path.GetTempPath(), $"rmt-smtp-{Guid.NewGuid():N}");
+
+    public IPEndPoint Mx => Listeners.EndPoints[SmtpListeners.SmtpName];
+
+    public IPEndPoint Submission => Listeners.EndPoints[SmtpListeners.SubmissionName];
+
+    public IPEndPoint Submissions => Listeners.EndPoints[SmtpListeners.SubmissionsName];
+
+    /// <summary>Accepts exactly the server's own (self-signed) certificate: pinned, not "accept anything".</summary>
+    public bool ValidateCertificate(object sender, X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors) =>
+        certificate is not null && certificate.GetCertHashString() == Services.GetRequiredService<ServerCertificate>().Certificate.GetCertHashString();
+
+    private SmtpListeners Listeners => Services.GetRequiredService<SmtpListeners>();
+
+    protected override void Configure(WebApplicationBuilder builder)
+    {
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["RestMail:Hostname"] = Hostname,
+            ["RestMail:DataDir"] = _dataDir,
+            ["RestMail:Smtp:Address"] = "127.0.0.1",
+            ["RestMail:Smtp:Port"] = "0",
+            ["RestMail:Submission:Address"] = "127.0.0.1",
+            ["RestMail:Submission:Port"] = "0",
+            ["RestMail:Submissions:Address"] = "127.0.0.1",
+            ["RestMail:Submissions:Port"] = "0",
+            ["RestMail:Smtp:MaxMessageSize"] = MaxMessageSize.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["RestMail:Smtp:MaxAuthFailures"] = MaxAuthFailures.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["RestMail:Smtp:MaxConnectionsPerIp"] = MaxConnectionsPerIp.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        });
+    }
+
+    /// <summary>The raw bytes of every message in the account's Inbox, oldest first.</summary>
+    public async Task<IReadOnlyList<byte[]>> InboxAsync(long accountId)
+    {
+        var queries = Services.GetRequiredService<MailQueries>();
+        var ct = TestContext.Current.CancellationToken;
+        var inbox = (await queries.ListFoldersAsync(accountId, ct)).Single(f => f.Role == FolderRole.Inbox);
+        var page = await queries.ListMessagesAsync(accountId, inbox.Id, new MessageListQuery(Limit: 100, Sort: MessageSort.DateAsc), ct);
+        var raws = new List<byte[]>();
+        foreach (var item in page.Items.OrderBy(i => i.Uid))
+            raws.Add((await queries.GetRawAsync(accountId, item.Id, ct))!);
+        return raws;
+    }
+
+    /// <summary>Outbound queue rows whose recipients include the address.</summary>
+    public async Task<long> QueuedForAsync(string recipient)
+    {
+        await using var command = DataSource.CreateCommand("SELECT count(*) FROM outbound_queue WHERE $1 = ANY (recipients)");
+        command.Parameters.Add(new NpgsqlParameter { Value = recipient });
+        return (long)(await command.ExecuteScalarAsync(TestContext.Current.CancellationToken))!;
+    }
+
+    async ValueTask IAsyncDisposable.DisposeAsync()
+    {
+        GC.SuppressFinalize(this);
+        await DisposeAsync();
+        if (System.IO.Directory.Exists(_dataDir))
+            System.IO.Directory.Delete(_dataDir, recursive: true);
+    }
+}
