@@ -1,7 +1,9 @@
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using RestMail.Storage.Blobs;
+using RestMail.Storage.Dns;
 using RestMail.Storage.Mail;
+using RestMail.Storage.Queue;
 
 namespace RestMail.Storage;
 
@@ -13,6 +15,8 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton(_ => new NpgsqlDataSourceBuilder(connectionString).Build());
         services.AddSingleton<BlobStore>();
         services.AddSingleton<MailQueries>();
+        services.AddSingleton<QueueStore>();
+        services.AddRestMailDns();
         services.AddHostedService<BlobCollector>();
         services.AddSingleton<ChangeLogPruner>();
         services.AddHostedService(sp => sp.GetRequiredService<ChangeLogPruner>());
