@@ -15,7 +15,7 @@ namespace RestMail.Tests.Outbound;
 /// The API host with every remote domain routed (RestMail:Outbound:StaticRoutes "*") to an in-test
 /// SMTP sink, and a scheduler that looks for due entries every 100 ms.
 /// </summary>
-public sealed class OutboundServer(PostgresServer postgres) : ApiServer(postgres)
+public class OutboundServer(PostgresServer postgres) : ApiServer(postgres)
 {
     public SmtpSink Sink { get; } = new();
 
@@ -23,14 +23,19 @@ public sealed class OutboundServer(PostgresServer postgres) : ApiServer(postgres
 
     protected override void Configure(WebApplicationBuilder builder)
     {
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        var settings = new Dictionary<string, string?>
         {
             ["RestMail:Hostname"] = "mx.restmail.test",
-            ["RestMail:Outbound:StaticRoutes:*"] = "127.0.0.1:" + Sink.Port.ToString(CultureInfo.InvariantCulture),
             ["RestMail:Outbound:PollInterval"] = "00:00:00.100",
             ["RestMail:Outbound:Timeout"] = "00:00:10",
-        });
+        };
+        ConfigureRouting(settings);
+        builder.Configuration.AddInMemoryCollection(settings);
     }
+
+    /// <summary>Every domain to the sink, by a static route.</summary>
+    protected virtual void ConfigureRouting(IDictionary<string, string?> settings) =>
+        settings["RestMail:Outbound:StaticRoutes:*"] = "127.0.0.1:" + Sink.Port.ToString(CultureInfo.InvariantCulture);
 
     /// <summary>Sends a raw message as the account (as the REST send endpoint does) and returns the queue id.</summary>
     public async Task<long> SendAsync(long accountId, string mailFrom, string raw, params string[] recipients)
@@ -110,6 +115,7 @@ public sealed class OutboundServer(PostgresServer postgres) : ApiServer(postgres
 
     public override async ValueTask DisposeAsync()
     {
+        GC.SuppressFinalize(this);
         await base.DisposeAsync();
         await Sink.DisposeAsync();
     }
