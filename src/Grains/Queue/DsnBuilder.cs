@@ -48,7 +48,15 @@ internal static partial class DsnBuilder
                 { "Status", StatusOf(recipient.LastError) },
             };
             if (recipient.LastError is { } error)
-                group.Add(SmtpReply().IsMatch(error) ? "Diagnostic-Code" : "X-RestMail-Diagnostic", SmtpReply().IsMatch(error) ? $"smtp; {error}" : error);
+            {
+                if (RemoteHost().Match(error) is { Success: true } remote)
+                    group.Add("Remote-MTA", $"dns; {remote.Groups[1].Value}");
+                // An SMTP reply is a Diagnostic-Code; our own reasons (DNS, expiry, admin) are not.
+                if (SmtpReply().IsMatch(error))
+                    group.Add("Diagnostic-Code", $"smtp; {error}");
+                else
+                    group.Add("X-RestMail-Diagnostic", error);
+            }
             if (recipient.LastAttemptAt is { } at)
                 group.Add("Last-Attempt-Date", MimeKit.Utils.DateUtils.FormatDate(at));
             status.StatusGroups.Add(group);
@@ -89,6 +97,10 @@ internal static partial class DsnBuilder
 
     [GeneratedRegex(@"\b[245]\.\d{1,3}\.\d{1,3}\b")]
     private static partial Regex EnhancedStatus();
+
+    /// <summary>The "(host[address])" SmtpSender appends to a remote server's reply.</summary>
+    [GeneratedRegex(@"\(([^\s()\[\]]+)\[[^\]]*\]\)$")]
+    private static partial Regex RemoteHost();
 
     [GeneratedRegex(@"^[245]\d\d\b")]
     private static partial Regex SmtpReply();

@@ -88,6 +88,7 @@ public sealed class OutboundDeliveryTests(OutboundServer server) : IClassFixture
         Assert.Equal($"rfc822; {bad}", group["Final-Recipient"]);
         Assert.Equal("failed", group["Action"]);
         Assert.Equal("5.1.1", group["Status"]);
+        Assert.Equal("dns; 127.0.0.1", group["Remote-MTA"]);
         Assert.StartsWith("smtp; 550 5.1.1 No such user here", group["Diagnostic-Code"], StringComparison.Ordinal);
         var headers = Assert.IsType<TextRfc822Headers>(report[2]);
         Assert.NotNull(headers.Message);
@@ -126,5 +127,29 @@ public sealed class OutboundDeliveryTests(OutboundServer server) : IClassFixture
 
         await server.WaitForStateAsync(id, "delivered");
         Assert.Equal(raw, Encoding.UTF8.GetString(Assert.Single(server.Sink.For(rcpt)).Data));
+    }
+
+    [Fact]
+    public async Task A_remote_sender_gets_the_dsn_mailed_back_from_the_null_sender()
+    {
+        var account = await server.CreateAccountAsync();
+        var remoteSender = $"author@{ApiServer.UniqueDomain()}";
+        var bad = $"unknown@{ApiServer.UniqueDomain()}";
+        server.Sink.Replies[bad] = "550 5.1.1 Unknown user";
+
+        var id = await server.SendAsync(account.Id, remoteSender, Message(remoteSender, bad, "bounce me home"), bad);
+        await server.WaitForStateAsync(id, "failed");
+
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (server.Sink.For(remoteSender).Count == 0)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the DSN did not reach the remote sender");
+            await Task.Delay(50, Ct);
+        }
+        var returned = Assert.Single(server.Sink.For(remoteSender));
+        Assert.Equal("", returned.MailFrom);
+        var dsn = MimeMessage.Load(new MemoryStream(returned.Data), Ct);
+        Assert.Equal("delivery-status", Assert.IsType<MultipartReport>(dsn.Body).ReportType);
+        Assert.Empty(await server.InboxAsync(account.Id));
     }
 }
