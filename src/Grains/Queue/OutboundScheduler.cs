@@ -63,8 +63,16 @@ internal sealed partial class OutboundScheduler(
         }
         catch (Exception e)
         {
-            // The entry stays delivering until its lease expires, then it is tried again.
             LogAttemptFailed(id, e);
+            try
+            {
+                // Tried again after the first retry delay; if even this fails, the lease brings it back.
+                await store.RequeueAsync(id, options.Value.DelayAfter(1), $"4.3.0 Internal error: {e.Message}", CancellationToken.None);
+            }
+            catch (Exception requeue) when (requeue is Npgsql.NpgsqlException or TimeoutException)
+            {
+                LogAttemptFailed(id, requeue);
+            }
         }
     }
 

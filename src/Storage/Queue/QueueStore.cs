@@ -171,6 +171,20 @@ public sealed class QueueStore(NpgsqlDataSource dataSource)
         return new QueueProgress(newState, failed);
     }
 
+    /// <summary>Puts a delivering entry back in the queue after an attempt that failed without recording outcomes.</summary>
+    public async Task<bool> RequeueAsync(long id, TimeSpan delay, string error, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("""
+            UPDATE outbound_queue SET state = 'queued', claimed_at = NULL, attempts = attempts + 1,
+                next_attempt_at = now() + $2, last_error = $3
+            WHERE id = $1 AND state = 'delivering'
+            """);
+        command.Parameters.Add(new() { Value = id });
+        command.Parameters.Add(new() { Value = delay });
+        command.Parameters.Add(new() { Value = error });
+        return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
+    }
+
     /// <summary>Makes a queued entry due now; false when there is no such queued entry.</summary>
     public async Task<bool> RetryNowAsync(long id, CancellationToken cancellationToken)
     {
