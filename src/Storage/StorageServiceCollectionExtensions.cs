@@ -1,4 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using RestMail.Storage.Accounts;
 using Npgsql;
 using RestMail.Storage.Blobs;
 using RestMail.Storage.Mail;
@@ -11,6 +13,7 @@ public static class StorageServiceCollectionExtensions
     public static IServiceCollection AddRestMailStorage(this IServiceCollection services, string connectionString)
     {
         services.AddSingleton(_ => new NpgsqlDataSourceBuilder(connectionString).Build());
+        services.TryAddSingleton<DirectoryStore>();
         services.AddSingleton<BlobStore>();
         services.AddSingleton<MailQueries>();
         services.AddHostedService<BlobCollector>();
