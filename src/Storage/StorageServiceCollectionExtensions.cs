@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using RestMail.Storage.Blobs;
+using RestMail.Storage.Dkim;
 using RestMail.Storage.Mail;
 
 namespace RestMail.Storage;
@@ -13,6 +14,8 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton(_ => new NpgsqlDataSourceBuilder(connectionString).Build());
         services.AddSingleton<BlobStore>();
         services.AddSingleton<MailQueries>();
+        services.AddSingleton<DkimKeyStore>();
+        services.AddSingleton<DkimSigner>();
         services.AddHostedService<BlobCollector>();
         services.AddSingleton<ChangeLogPruner>();
         services.AddHostedService(sp => sp.GetRequiredService<ChangeLogPruner>());
