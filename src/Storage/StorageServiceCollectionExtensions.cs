@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using RestMail.Storage.Accounts;
 using Npgsql;
 using RestMail.Storage.Blobs;
+using RestMail.Storage.Dkim;
 using RestMail.Storage.Mail;
 
 namespace RestMail.Storage;
@@ -16,6 +17,8 @@ public static class StorageServiceCollectionExtensions
         services.TryAddSingleton<DirectoryStore>();
         services.AddSingleton<BlobStore>();
         services.AddSingleton<MailQueries>();
+        services.AddSingleton<DkimKeyStore>();
+        services.AddSingleton<DkimSigner>();
         services.AddHostedService<BlobCollector>();
         services.AddSingleton<ChangeLogPruner>();
         services.AddHostedService(sp => sp.GetRequiredService<ChangeLogPruner>());
