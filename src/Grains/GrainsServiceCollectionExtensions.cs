@@ -10,7 +10,6 @@ public static class GrainsServiceCollectionExtensions
     /// <summary>Services the grains need in a silo (the grain classes themselves Orleans finds on its own).</summary>
     public static IServiceCollection AddRestMailGrains(this IServiceCollection services)
     {
-        services.AddSingleton<RecipientDirectory>();
         services.AddSingleton<OutboundQueue>();
         services.TryAddSingleton(TimeProvider.System);
         services.AddOptions<OutboundOptions>().BindConfiguration(OutboundOptions.SectionName)

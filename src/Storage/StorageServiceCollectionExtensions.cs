@@ -1,6 +1,9 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using RestMail.Storage.Accounts;
 using Npgsql;
 using RestMail.Storage.Blobs;
+using RestMail.Storage.Dkim;
 using RestMail.Storage.Dns;
 using RestMail.Storage.Mail;
 using RestMail.Storage.Queue;
@@ -13,10 +16,13 @@ public static class StorageServiceCollectionExtensions
     public static IServiceCollection AddRestMailStorage(this IServiceCollection services, string connectionString)
     {
         services.AddSingleton(_ => new NpgsqlDataSourceBuilder(connectionString).Build());
+        services.TryAddSingleton<DirectoryStore>();
         services.AddSingleton<BlobStore>();
         services.AddSingleton<MailQueries>();
         services.AddSingleton<QueueStore>();
         services.AddRestMailDns();
+        services.AddSingleton<DkimKeyStore>();
+        services.AddSingleton<DkimSigner>();
         services.AddHostedService<BlobCollector>();
         services.AddSingleton<ChangeLogPruner>();
         services.AddHostedService(sp => sp.GetRequiredService<ChangeLogPruner>());

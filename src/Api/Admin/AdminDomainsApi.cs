@@ -2,9 +2,12 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Options;
 using RestMail.Api.Problems;
 using RestMail.Grains.Domains;
 using RestMail.Storage.Accounts;
+using RestMail.Storage.Dkim;
+using RestMail.Storage.Hosting;
 
 namespace RestMail.Api.Admin;
 
@@ -20,6 +23,7 @@ public static class AdminDomainsApi
         domains.MapDelete("/{name}", DeleteAsync).WithSummary("Delete an empty domain (409 while it has accounts or aliases).");
         domains.MapGet("/{name}/settings", GetSettingsAsync);
         domains.MapPut("/{name}/settings", PutSettingsAsync);
+        domains.MapGet("/{name}/dns", GetDnsRecordsAsync).WithSummary("The DNS records an operator must publish for the domain (MX, SPF, DKIM, DMARC, REST Mail discovery).");
         return admin;
     }
 
@@ -91,5 +95,13 @@ public static class AdminDomainsApi
             return ApiProblems.Invalid("The settings are not valid.", errors);
         var saved = await grains.GetGrain<IDomainGrain>(domain.Name).UpdateSettingsAsync(settings with { CatchAllAddress = catchAll }).WaitAsync(ct);
         return TypedResults.Ok(saved);
+    }
+
+    internal static async Task<Results<Ok<IReadOnlyList<DnsRecord>>, ProblemHttpResult>> GetDnsRecordsAsync(
+        string name, DkimKeyStore dkimKeys, IOptions<RestMailOptions> options, CancellationToken ct)
+    {
+        if (await dkimKeys.GetAsync(name, ct) is not { } key)
+            return ApiProblems.NotFound($"No domain '{name}'.");
+        return TypedResults.Ok(DnsRecord.For(key, options.Value.EffectiveHostname));
     }
 }

@@ -1,3 +1,4 @@
+using RestMail.Grains.Domains;
 using System.Globalization;
 using RestMail.Storage.Accounts;
 
@@ -125,6 +126,14 @@ public sealed partial class SmtpSession
         try
         {
             recipient = await _gateway.Directory.FindRecipientAsync(address, ct);
+            if (recipient.LocalDomain && recipient.AccountId is null)
+            {
+                // The domain's catch-all address takes mail for unknown local parts (the acceptance
+                // path files it there the same way).
+                var settings = await _gateway.Grains.GetGrain<IDomainGrain>(address[(address.LastIndexOf('@') + 1)..]).GetSettingsAsync();
+                if (settings.CatchAllAddress is { } catchAll)
+                    recipient = (await _gateway.Directory.FindRecipientAsync(catchAll, ct)) with { Address = address, LocalDomain = true };
+            }
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {

@@ -11,6 +11,4 @@ public sealed record DeliveryRequest
     [Id(3)] public MessageFlags Flags { get; init; }
     [Id(4)] public IReadOnlyList<string> Keywords { get; init; } = [];
     [Id(5)] public DateTimeOffset? InternalDate { get; init; }
-    /// <summary>Whether the account quota applies (delivery: yes; the user's own Sent copy: also yes).</summary>
-    [Id(6)] public bool EnforceQuota { get; init; } = true;
 }

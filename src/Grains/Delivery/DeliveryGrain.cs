@@ -1,7 +1,9 @@
 using Microsoft.Extensions.Logging;
 using Orleans.Concurrency;
 using RestMail.Grains.Delivery;
+using RestMail.Grains.Domains;
 using RestMail.Grains.Mailboxes;
+using RestMail.Storage.Accounts;
 
 namespace RestMail.Grains.Delivery;
 
@@ -12,7 +14,7 @@ namespace RestMail.Grains.Delivery;
 /// </summary>
 [StatelessWorker]
 internal sealed partial class DeliveryGrain(
-    RecipientDirectory directory,
+    DirectoryStore directory,
     OutboundQueue queue,
     IEnumerable<IMessageFilter> filters,
     ILogger<DeliveryGrain> logger) : Grain, IDeliveryGrain
@@ -36,7 +38,7 @@ internal sealed partial class DeliveryGrain(
             }
         }
 
-        var resolutions = await directory.ResolveAsync(message.Recipients, cancellationToken);
+        var resolutions = await ResolveAsync(message, cancellationToken);
         var results = new RecipientResult?[resolutions.Count];
         var mayRelay = message.SenderAccountId is not null && message.Source is MessageSource.Api or MessageSource.Submission;
 
@@ -46,7 +48,11 @@ internal sealed partial class DeliveryGrain(
         for (var i = 0; i < resolutions.Count; i++)
         {
             var r = resolutions[i];
-            if (r.AccountId is { } accountId)
+            if (r.TooLarge)
+            {
+                results[i] = new RecipientResult { Address = r.Address, Status = RecipientStatus.Rejected };
+            }
+            else if (r.AccountId is { } accountId)
             {
                 if (!local.ContainsKey(accountId))
                     local[accountId] = GrainFactory.GetGrain<IMailboxGrain>(accountId).DeliverAsync(new DeliveryRequest { Content = message.Content });
@@ -107,6 +113,36 @@ internal sealed partial class DeliveryGrain(
         }
 
         return new AcceptResult { Recipients = results!, SentCopyMessageId = sentCopy, QueueId = queueId };
+    }
+
+    private sealed record Resolution(string Address, long? AccountId, bool LocalDomain, bool TooLarge);
+
+    /// <summary>
+    /// Each recipient to its account (directly, through an alias, or the domain's catch-all address),
+    /// with the hosted domain's size limit applied.
+    /// </summary>
+    private async Task<List<Resolution>> ResolveAsync(InboundMessage message, CancellationToken cancellationToken)
+    {
+        var settings = new Dictionary<string, DomainSettings>(StringComparer.Ordinal);
+        var resolutions = new List<Resolution>();
+        foreach (var recipient in message.Recipients)
+        {
+            var address = MailAddresses.TryNormalizeAddress(recipient, out var normalized, out _) ? normalized : recipient.Trim().ToLowerInvariant();
+            var found = await directory.FindRecipientAsync(address, cancellationToken);
+            if (!found.LocalDomain)
+            {
+                resolutions.Add(new Resolution(address, null, false, false));
+                continue;
+            }
+            var domain = address[(address.LastIndexOf('@') + 1)..];
+            if (!settings.TryGetValue(domain, out var domainSettings))
+                settings[domain] = domainSettings = await GrainFactory.GetGrain<IDomainGrain>(domain).GetSettingsAsync();
+            var accountId = found.AccountId;
+            if (accountId is null && domainSettings.CatchAllAddress is { } catchAll)
+                accountId = (await directory.FindRecipientAsync(catchAll, cancellationToken)).AccountId;
+            resolutions.Add(new Resolution(address, accountId, true, message.Content.Size > domainSettings.MaxMessageBytes));
+        }
+        return resolutions;
     }
 
     private static RecipientStatus ToRecipientStatus(DeliveryStatus status) => status switch

@@ -56,7 +56,7 @@ internal sealed partial class MailboxTransaction
                 results[i] = DeliveryResult.Failed(DeliveryStatus.FolderNotFound);
             else if (!content.Segments.All(_lockedBlobs.Contains))
                 results[i] = DeliveryResult.Failed(DeliveryStatus.ContentMissing);
-            else if (request.EnforceQuota && !FitsQuota(content.Size))
+            else if (!FitsQuota(content.Size))
                 results[i] = DeliveryResult.Failed(DeliveryStatus.OverQuota);
             else
             {

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using MimeKit;
+using RestMail.Storage.Dkim;
 using RestMail.Storage.Queue;
 
 namespace RestMail.Grains.Queue;
@@ -15,6 +16,7 @@ internal sealed partial class QueueEntryGrain(
     MxResolver resolver,
     SmtpSender sender,
     DsnSender dsn,
+    DkimSigner dkim,
     IOptions<OutboundOptions> options,
     TimeProvider time,
     ILogger<QueueEntryGrain> logger) : Grain, IQueueEntryGrain
@@ -33,7 +35,7 @@ internal sealed partial class QueueEntryGrain(
         var outcomes = new List<RecipientOutcome>();
         if (pending.Count > 0)
         {
-            var message = MimeMessage.Load(new MemoryStream(raw, writable: false), persistent: true, cancellationToken);
+            var message = await SignAsync(raw, entry.MailFrom, cancellationToken);
             foreach (var group in pending.GroupBy(DomainOf, StringComparer.OrdinalIgnoreCase))
             {
                 var route = await resolver.ResolveAsync(group.Key, cancellationToken);
@@ -59,6 +61,23 @@ internal sealed partial class QueueEntryGrain(
             outcomes.Count(o => o.Kind == RecipientOutcomeKind.Failed), progress.State);
         await dsn.SendAsync(entry, progress.NewlyFailed, raw, cancellationToken);
         return progress.State;
+    }
+
+    /// <summary>
+    /// DKIM-signs for the From header's domain (the one DMARC aligns with), else the envelope
+    /// sender's, when that domain is hosted here; the stored message itself stays unsigned.
+    /// </summary>
+    private async Task<MimeMessage> SignAsync(byte[] raw, string mailFrom, CancellationToken cancellationToken)
+    {
+        var message = MimeMessage.Load(new MemoryStream(raw, writable: false), persistent: true, cancellationToken);
+        var from = message.From.Mailboxes.FirstOrDefault()?.Domain;
+        var domain = string.IsNullOrEmpty(from) ? DomainOf(mailFrom) : from.ToLowerInvariant();
+        if (domain.Length == 0)
+            return message;
+        var signed = await dkim.SignAsync(domain, raw, cancellationToken);
+        return ReferenceEquals(signed, raw)
+            ? message
+            : MimeMessage.Load(new MemoryStream(signed, writable: false), persistent: true, cancellationToken);
     }
 
     public async Task<bool> BounceAsync()

@@ -1,4 +1,5 @@
 using Npgsql;
+using RestMail.Storage.Dkim;
 
 namespace RestMail.Storage.Accounts;
 
@@ -17,11 +18,19 @@ public sealed partial class DirectoryStore
             return DirectoryResult.Invalid<DomainRecord>($"'{name}' is not a valid domain name.");
         if (quotaBytes < 0)
             return DirectoryResult.Invalid<DomainRecord>("quota_bytes must not be negative.");
-        await using var command = _dataSource.CreateCommand("INSERT INTO domains (name, quota_bytes) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING RETURNING id");
-        command.Parameters.AddWithValue(domain);
-        command.Parameters.AddWithValue((object?)quotaBytes ?? DBNull.Value);
-        if (await command.ExecuteScalarAsync(ct) is not long)
-            return DirectoryResult.Conflict<DomainRecord>($"The domain '{domain}' already exists.");
+        // The DKIM key is made before the transaction (RSA generation takes a while) and stored with the domain row.
+        var dkimKey = DkimKeyStore.Generate(domain, DateTimeOffset.UtcNow);
+        await using (var connection = await _dataSource.OpenConnectionAsync(ct))
+        await using (var transaction = await connection.BeginTransactionAsync(ct))
+        {
+            await using var command = new NpgsqlCommand("INSERT INTO domains (name, quota_bytes) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING RETURNING id", connection, transaction);
+            command.Parameters.AddWithValue(domain);
+            command.Parameters.AddWithValue((object?)quotaBytes ?? DBNull.Value);
+            if (await command.ExecuteScalarAsync(ct) is not long id)
+                return DirectoryResult.Conflict<DomainRecord>($"The domain '{domain}' already exists.");
+            await DkimKeyStore.InsertAsync(connection, transaction, id, dkimKey, ct);
+            await transaction.CommitAsync(ct);
+        }
         var created = await GetDomainAsync(domain, ct);
         return DirectoryResult.Ok<DomainRecord>(created!);
     }

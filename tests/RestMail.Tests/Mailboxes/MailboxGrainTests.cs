@@ -330,6 +330,35 @@ public sealed class MailboxGrainTests(MailCluster cluster) : IClassFixture<MailC
         Assert.True(await ScalarAsync("SELECT count(*) FROM orleans_grain_state WHERE payload IS NOT NULL") > 0);
     }
 
+    [Fact]
+    public async Task The_acceptance_path_honours_catch_all_and_the_domain_size_limit()
+    {
+        var domain = $"catch{Guid.NewGuid():N}.test";
+        var catchAll = await NewAccountAsync(domain: domain);
+        var catchAllAddress = await AddressOfAsync(catchAll);
+        var settings = cluster.Grains.GetGrain<Grains.Domains.IDomainGrain>(domain);
+        await settings.UpdateSettingsAsync(new Grains.Domains.DomainSettings { CatchAllAddress = catchAllAddress, MaxMessageBytes = 2000 });
+        var delivery = cluster.Grains.GetGrain<IDeliveryGrain>(0);
+
+        var small = await delivery.AcceptAsync(new InboundMessage
+        {
+            MailFrom = "someone@remote.test",
+            Recipients = [$"nobody@{domain}"],
+            Content = await Blobs.StoreAsync(TestMessages.Plain("to anyone"), Ct),
+        });
+        var delivered = Assert.Single(small.Recipients);
+        Assert.Equal((RecipientStatus.Delivered, catchAll), (delivered.Status, delivered.AccountId!.Value));
+
+        var big = await delivery.AcceptAsync(new InboundMessage
+        {
+            MailFrom = "someone@remote.test",
+            Recipients = [catchAllAddress],
+            Content = await Blobs.StoreAsync(TestMessages.Plain("too big", new string('z', 3000)), Ct),
+        });
+        Assert.Equal(RecipientStatus.Rejected, Assert.Single(big.Recipients).Status);
+        Assert.Equal(1, (await Queries.GetQuotaAsync(catchAll, Ct))!.MessageCount);
+    }
+
     private async Task<string> AddressOfAsync(long accountId)
     {
         await using var command = cluster.DataSource.CreateCommand("SELECT address FROM accounts WHERE id = $1");

@@ -1,6 +1,10 @@
 using System.Net;
 using System.Text;
+using Microsoft.Extensions.DependencyInjection;
 using MimeKit;
+using MimeKit.Cryptography;
+using RestMail.Storage.Dkim;
+using RestMail.Tests.Dkim;
 using RestMail.Tests.Api;
 using RestMail.Tests.Infrastructure;
 
@@ -14,7 +18,7 @@ public sealed class OutboundDeliveryTests(OutboundServer server) : IClassFixture
         $"From: <{from}>\r\nTo: <{to}>\r\nSubject: {subject}\r\nMessage-ID: <{Guid.NewGuid():N}@restmail.test>\r\n\r\nHello,\r\n.leading dot line\r\nbye.\r\n";
 
     [Fact]
-    public async Task Delivered_with_the_exact_bytes_and_the_blobs_released()
+    public async Task Delivered_dkim_signed_with_the_exact_bytes_and_the_blobs_released()
     {
         var sender = await server.CreateAccountAsync();
         var domain = ApiServer.UniqueDomain();
@@ -28,7 +32,15 @@ public sealed class OutboundDeliveryTests(OutboundServer server) : IClassFixture
         var received = Assert.Single(server.Sink.For(bob));
         Assert.Equal(sender.Address, received.MailFrom);
         Assert.Equal([bob, carol], received.Recipients.Order(StringComparer.Ordinal));
-        Assert.Equal(raw, Encoding.UTF8.GetString(received.Data));
+        // One DKIM-Signature in front of the original bytes, verifying with the sender domain's published key.
+        var data = Encoding.UTF8.GetString(received.Data);
+        Assert.StartsWith("DKIM-Signature:", data, StringComparison.Ordinal);
+        Assert.Equal(raw, received.WithoutDkimSignature());
+        var key = await server.Services.GetRequiredService<DkimKeyStore>().GetAsync(sender.Address.Split('@')[1], Ct);
+        Assert.NotNull(key);
+        var signed = MimeMessage.Load(new MemoryStream(received.Data), Ct);
+        var locator = new StoredKeyLocator(key.Domain, key.Selector, key.RecordValue);
+        Assert.True(await new DkimVerifier(locator).VerifyAsync(signed, signed.Headers.First(h => h.Id == HeaderId.DkimSignature), Ct));
         Assert.All(entry.Recipients, r => Assert.Equal("delivered", r.State));
         Assert.NotNull(entry.FinishedAt);
         Assert.True(await server.BlobsReleasedAsync(id, segments));
@@ -126,7 +138,7 @@ public sealed class OutboundDeliveryTests(OutboundServer server) : IClassFixture
         await (await client.PostAsync($"/v1/admin/queue/{id}/retry", null, Ct)).ReadJsonAsync(HttpStatusCode.OK);
 
         await server.WaitForStateAsync(id, "delivered");
-        Assert.Equal(raw, Encoding.UTF8.GetString(Assert.Single(server.Sink.For(rcpt)).Data));
+        Assert.Equal(raw, Assert.Single(server.Sink.For(rcpt)).WithoutDkimSignature());
     }
 
     [Fact]

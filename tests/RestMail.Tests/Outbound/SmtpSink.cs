@@ -6,7 +6,20 @@ using System.Text;
 namespace RestMail.Tests.Outbound;
 
 /// <summary>A message as the sink received it: envelope and the exact DATA bytes (dot-unstuffed).</summary>
-public sealed record SinkMessage(string MailFrom, IReadOnlyList<string> Recipients, byte[] Data);
+public sealed record SinkMessage(string MailFrom, IReadOnlyList<string> Recipients, byte[] Data)
+{
+    /// <summary>The DATA text without the DKIM-Signature field the sender put in front (with its folded lines).</summary>
+    public string WithoutDkimSignature()
+    {
+        var text = Encoding.UTF8.GetString(Data);
+        if (!text.StartsWith("DKIM-Signature:", StringComparison.OrdinalIgnoreCase))
+            return text;
+        var end = text.IndexOf("\r\n", StringComparison.Ordinal);
+        while (end >= 0 && end + 2 < text.Length && text[end + 2] is ' ' or '\t')
+            end = text.IndexOf("\r\n", end + 2, StringComparison.Ordinal);
+        return text[(end + 2)..];
+    }
+}
 
 /// <summary>
 /// A tiny SMTP server on 127.0.0.1 for outbound tests: EHLO with PIPELINING and 8BITMIME, MAIL,

@@ -124,6 +124,17 @@ public sealed class SmtpProtocolTests(SmtpServer server) : IClassFixture<SmtpSer
     }
 
     [Fact]
+    public async Task A_domain_catch_all_takes_unknown_local_parts_at_rcpt()
+    {
+        var account = await server.CreateAccountAsync();
+        await server.Grains.GetGrain<RestMail.Grains.Domains.IDomainGrain>(account.Domain)
+            .UpdateSettingsAsync(new RestMail.Grains.Domains.DomainSettings { CatchAllAddress = account.Address });
+        await using var client = await HelloAsync();
+        Assert.StartsWith("250", await client.CommandAsync("MAIL FROM:<sender@remote.test>"), StringComparison.Ordinal);
+        Assert.Equal("250 2.1.5 Recipient OK", await client.CommandAsync($"RCPT TO:<anything@{account.Domain}>"));
+    }
+
+    [Fact]
     public async Task Too_many_recipients_get_452_4_5_3()
     {
         var account = await server.CreateAccountAsync();
