@@ -1,5 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using RestMail.Grains.Delivery;
+using RestMail.Grains.Queue;
 
 namespace RestMail.Grains;
 
@@ -9,6 +11,17 @@ public static class GrainsServiceCollectionExtensions
     public static IServiceCollection AddRestMailGrains(this IServiceCollection services)
     {
         services.AddSingleton<OutboundQueue>();
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddOptions<OutboundOptions>().BindConfiguration(OutboundOptions.SectionName)
+            .Validate(o => o.Port is > 0 and <= 65535, "RestMail:Outbound:Port must be a TCP port.")
+            .Validate(o => o.MaxLifetime > TimeSpan.Zero && o.PollInterval > TimeSpan.Zero && o.Lease > TimeSpan.Zero && o.Timeout > TimeSpan.Zero,
+                "RestMail:Outbound durations must be positive.")
+            .Validate(o => o.BatchSize > 0 && o.RetryDelays.All(d => d > TimeSpan.Zero), "RestMail:Outbound:BatchSize and RetryDelays must be positive.")
+            .ValidateOnStart();
+        services.AddSingleton<MxResolver>();
+        services.AddSingleton<SmtpSender>();
+        services.AddSingleton<DsnSender>();
+        services.AddHostedService<OutboundScheduler>();
         return services;
     }
 }

@@ -80,7 +80,7 @@ public class ApiServer(PostgresServer postgres) : IAsyncLifetime
     {
     }
 
-    public async ValueTask DisposeAsync()
+    public virtual async ValueTask DisposeAsync()
     {
         GC.SuppressFinalize(this);
         if (_host is not null)
