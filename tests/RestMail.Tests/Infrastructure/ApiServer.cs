@@ -50,7 +50,7 @@ public class ApiServer(PostgresServer postgres) : IAsyncLifetime
 
     private WebApplication App => _host?.App ?? throw new InvalidOperationException("The API server is not started.");
 
-    public async ValueTask InitializeAsync()
+    public virtual async ValueTask InitializeAsync()
     {
         _connectionString = await postgres.CreateDatabaseAsync();
         await StartHostAsync();
