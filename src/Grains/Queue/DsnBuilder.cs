@@ -9,16 +9,19 @@ namespace RestMail.Grains.Queue;
 /// <summary>
 /// Builds an RFC 3464 delivery status notification: multipart/report; report-type=delivery-status
 /// with a human-readable part, the message/delivery-status part and the original headers as
-/// text/rfc822-headers.
+/// text/rfc822-headers. A failure report (Action: failed) or, with a retry-until time, a delay
+/// report (Action: delayed, Will-Retry-Until, RFC 3464 §2.3.3 and §2.3.9).
 /// </summary>
 internal static partial class DsnBuilder
 {
-    public static byte[] Build(string reportingMta, QueueEntry entry, IReadOnlyList<QueueRecipient> failed, ReadOnlySpan<byte> original, DateTimeOffset now)
+    public static byte[] Build(
+        string reportingMta, QueueEntry entry, IReadOnlyList<QueueRecipient> recipients, ReadOnlySpan<byte> original, DateTimeOffset now, DateTimeOffset? retryUntil = null)
     {
+        var delayed = retryUntil is not null;
         var message = new MimeMessage();
         message.From.Add(new MailboxAddress("Mail Delivery System", $"MAILER-DAEMON@{reportingMta}"));
         message.To.Add(MailboxAddress.Parse(entry.MailFrom));
-        message.Subject = "Undelivered Mail Returned to Sender";
+        message.Subject = delayed ? "Delayed Mail (still being retried)" : "Undelivered Mail Returned to Sender";
         message.Date = now;
         message.MessageId = MimeKit.Utils.MimeUtils.GenerateMessageId(reportingMta);
         message.Headers.Add("Auto-Submitted", "auto-replied");
@@ -26,8 +29,10 @@ internal static partial class DsnBuilder
         var report = new MultipartReport("delivery-status");
         var human = new StringBuilder();
         human.Append(CultureInfo.InvariantCulture, $"This is the mail system at {reportingMta}.\r\n\r\n");
-        human.Append("Your message could not be delivered to one or more recipients.\r\n\r\n");
-        foreach (var recipient in failed)
+        human.Append(delayed
+            ? string.Create(CultureInfo.InvariantCulture, $"Your message has not been delivered to one or more recipients yet.\r\nThe mail system will keep trying until {MimeKit.Utils.DateUtils.FormatDate(retryUntil!.Value)}; you need not send it again.\r\n\r\n")
+            : "Your message could not be delivered to one or more recipients.\r\n\r\n");
+        foreach (var recipient in recipients)
             human.Append(CultureInfo.InvariantCulture, $"<{recipient.Address}>: {recipient.LastError}\r\n");
         report.Add(new TextPart("plain") { Text = human.ToString() });
 
@@ -39,13 +44,13 @@ internal static partial class DsnBuilder
             { "Arrival-Date", MimeKit.Utils.DateUtils.FormatDate(entry.CreatedAt) },
         };
         status.StatusGroups.Add(perMessage);
-        foreach (var recipient in failed)
+        foreach (var recipient in recipients)
         {
             var group = new HeaderList
             {
                 { "Final-Recipient", $"rfc822; {recipient.Address}" },
-                { "Action", "failed" },
-                { "Status", StatusOf(recipient.LastError) },
+                { "Action", delayed ? "delayed" : "failed" },
+                { "Status", delayed ? DelayStatusOf(recipient.LastError) : StatusOf(recipient.LastError) },
             };
             if (recipient.LastError is { } error)
             {
@@ -59,6 +64,8 @@ internal static partial class DsnBuilder
             }
             if (recipient.LastAttemptAt is { } at)
                 group.Add("Last-Attempt-Date", MimeKit.Utils.DateUtils.FormatDate(at));
+            if (retryUntil is { } until)
+                group.Add("Will-Retry-Until", MimeKit.Utils.DateUtils.FormatDate(until));
             status.StatusGroups.Add(group);
         }
         report.Add(status);
@@ -86,6 +93,13 @@ internal static partial class DsnBuilder
         if (error is not null && SmtpReply().Match(error) is { Success: true } reply)
             return reply.Value[0] == '4' ? "4.0.0" : "5.0.0";
         return "5.0.0";
+    }
+
+    /// <summary>A delayed recipient's status is transient (4.x.x) whatever its last error said.</summary>
+    internal static string DelayStatusOf(string? error)
+    {
+        var status = StatusOf(error);
+        return status[0] == '4' ? status : "4.0.0";
     }
 
     /// <summary>The header section of a raw message, up to and including the blank line.</summary>

@@ -15,11 +15,19 @@ namespace RestMail.Grains.Queue;
 internal sealed partial class DsnSender(
     BlobStore blobs, OutboundQueue queue, IGrainFactory grains, IOptions<RestMailOptions> host, TimeProvider time, ILogger<DsnSender> logger)
 {
-    public async Task SendAsync(QueueEntry entry, IReadOnlyList<QueueRecipient> failed, byte[] original, CancellationToken cancellationToken)
+    /// <summary>Tells the sender these recipients failed for good.</summary>
+    public Task SendAsync(QueueEntry entry, IReadOnlyList<QueueRecipient> failed, byte[] original, CancellationToken cancellationToken) =>
+        SendAsync(entry, failed, original, retryUntil: null, cancellationToken);
+
+    /// <summary>Tells the sender these recipients are still being tried, until <paramref name="retryUntil"/>.</summary>
+    public Task SendDelayAsync(QueueEntry entry, IReadOnlyList<QueueRecipient> deferred, byte[] original, DateTimeOffset retryUntil, CancellationToken cancellationToken) =>
+        SendAsync(entry, deferred, original, retryUntil, cancellationToken);
+
+    private async Task SendAsync(QueueEntry entry, IReadOnlyList<QueueRecipient> recipients, byte[] original, DateTimeOffset? retryUntil, CancellationToken cancellationToken)
     {
-        if (failed.Count == 0 || string.IsNullOrEmpty(entry.MailFrom))
+        if (recipients.Count == 0 || string.IsNullOrEmpty(entry.MailFrom))
             return;
-        var dsn = DsnBuilder.Build(host.Value.EffectiveHostname, entry, failed, original, time.GetUtcNow());
+        var dsn = DsnBuilder.Build(host.Value.EffectiveHostname, entry, recipients, original, time.GetUtcNow(), retryUntil);
         var content = await blobs.StoreAsync(dsn, cancellationToken);
         var accepted = await grains.GetGrain<IDeliveryGrain>(0).AcceptAsync(new InboundMessage
         {

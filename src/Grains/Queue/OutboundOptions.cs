@@ -11,6 +11,12 @@ public sealed class OutboundOptions
     /// <summary>After this long since queueing, a recipient still deferred fails for good (with a DSN).</summary>
     public TimeSpan MaxLifetime { get; set; } = TimeSpan.FromDays(5);
 
+    /// <summary>
+    /// After this long since queueing, a sender whose recipients are still deferred gets one
+    /// "delayed" DSN (RFC 3464 Action: delayed); zero turns the notice off.
+    /// </summary>
+    public TimeSpan DelayWarningAfter { get; set; } = TimeSpan.FromHours(4);
+
     /// <summary>How often the scheduler looks for due entries.</summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(5);
 

@@ -60,7 +60,22 @@ internal sealed partial class QueueEntryGrain(
         LogAttempt(Id, outcomes.Count(o => o.Kind == RecipientOutcomeKind.Delivered), outcomes.Count(o => o.Kind == RecipientOutcomeKind.Deferred),
             outcomes.Count(o => o.Kind == RecipientOutcomeKind.Failed), progress.State);
         await dsn.SendAsync(entry, progress.NewlyFailed, raw, cancellationToken);
+        await WarnOfDelayAsync(entry, outcomes, raw, cancellationToken);
         return progress.State;
+    }
+
+    /// <summary>One "delayed" DSN per entry once it has waited DelayWarningAfter with recipients still deferred.</summary>
+    private async Task WarnOfDelayAsync(QueueEntry entry, List<RecipientOutcome> outcomes, byte[] raw, CancellationToken cancellationToken)
+    {
+        var after = options.Value.DelayWarningAfter;
+        var now = time.GetUtcNow();
+        var deferred = outcomes.Where(o => o.Kind == RecipientOutcomeKind.Deferred)
+            .Select(o => new QueueRecipient(o.Address, "queued", entry.Attempts + 1, o.Detail, now))
+            .ToList();
+        if (after <= TimeSpan.Zero || deferred.Count == 0 || now - entry.CreatedAt < after)
+            return;
+        if (await store.MarkDelayNotifiedAsync(Id, cancellationToken))
+            await dsn.SendDelayAsync(entry, deferred, raw, entry.CreatedAt + options.Value.MaxLifetime, cancellationToken);
     }
 
     /// <summary>

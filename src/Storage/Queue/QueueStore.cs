@@ -185,6 +185,18 @@ public sealed class QueueStore(NpgsqlDataSource dataSource)
         return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
     }
 
+    /// <summary>
+    /// Records that the sender is being told of the delay; true only for the first caller, so one
+    /// entry yields at most one delay notice.
+    /// </summary>
+    public async Task<bool> MarkDelayNotifiedAsync(long id, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand(
+            "UPDATE outbound_queue SET delay_notified_at = now() WHERE id = $1 AND delay_notified_at IS NULL AND state IN ('queued', 'delivering')");
+        command.Parameters.Add(new() { Value = id });
+        return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
+    }
+
     /// <summary>Makes a queued entry due now; false when there is no such queued entry.</summary>
     public async Task<bool> RetryNowAsync(long id, CancellationToken cancellationToken)
     {
