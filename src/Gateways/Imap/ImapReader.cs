@@ -103,6 +103,17 @@ public sealed class ImapReader(ReadOnlyMemory<byte> command, int maxDepth = 16)
     /// <summary>An atom upper-cased (command names, FETCH and SEARCH keys).</summary>
     public string ReadKeyword() => ReadAtom().ToUpperInvariant();
 
+    /// <summary>A FETCH attribute name: letters, digits and dots, stopping before "[" (BODY[...]).</summary>
+    public string ReadFetchName()
+    {
+        var start = _position;
+        while (!AtEnd && (char.IsAsciiLetterOrDigit((char)_command.Span[_position]) || _command.Span[_position] is (byte)'.' or (byte)'-'))
+            _position++;
+        if (_position == start)
+            throw new ImapParseException("Expected a FETCH attribute");
+        return Encoding.ASCII.GetString(_command.Span[start.._position]).ToUpperInvariant();
+    }
+
     /// <summary>A flag: "\" atom or a keyword atom (RFC 9051 §9 flag).</summary>
     public string ReadFlag()
     {

@@ -9,7 +9,7 @@ public sealed partial class ImapSession
     /// uses it without asking (RFC 9051 §7.2.2).
     /// </summary>
     private string ExtensionCapabilities => string.Create(CultureInfo.InvariantCulture,
-        $"LITERAL+ ID ENABLE NAMESPACE IDLE UIDPLUS MOVE UNSELECT CHILDREN SPECIAL-USE LIST-EXTENDED LIST-STATUS STATUS=SIZE APPENDLIMIT={Options.AppendLimit} MULTIAPPEND QUOTA QUOTA=RES-STORAGE ESEARCH SEARCHRES UTF8=ACCEPT");
+        $"LITERAL+ ID ENABLE NAMESPACE IDLE UIDPLUS MOVE UNSELECT CHILDREN SPECIAL-USE LIST-EXTENDED LIST-STATUS STATUS=SIZE APPENDLIMIT={Options.AppendLimit} MULTIAPPEND QUOTA QUOTA=RES-STORAGE UTF8=ACCEPT");
 
     /// <summary>
     /// RFC 9051 §6.1.1 / §6.2: before TLS, STARTTLS and LOGINDISABLED, no mechanisms; after TLS and

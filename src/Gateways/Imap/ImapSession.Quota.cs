@@ -40,14 +40,14 @@ public sealed partial class ImapSession
         return Next.Continue;
     }
 
-    /// <summary>STORAGE is in units of 1024 octets (RFC 9208 §5.1); a root without a limit has no resources.</summary>
+    /// <summary>STORAGE is in units of 1024 octets (RFC 9208 §5.1); roots without a limit are left out.</summary>
     private async Task WriteQuotaAsync(string root, CancellationToken ct)
     {
         var usage = await _gateway.Queries.GetQuotaAsync(AccountId, ct);
         var (used, limit) = root == AccountRoot ? (usage?.UsedBytes ?? 0, usage?.LimitBytes) : (usage?.DomainUsedBytes ?? 0, usage?.DomainLimitBytes);
-        _out.Raw("* QUOTA ").Text(root).Raw(" (");
-        if (limit is { } bytes)
-            _out.Raw("STORAGE ").Number((used + 1023) / 1024).Raw(" ").Number(bytes / 1024);
-        _out.Raw(")\r\n");
+        // RFC 9208 §7.1: a QUOTA response lists at least one resource; a root without a limit is not reported.
+        if (limit is not { } bytes)
+            return;
+        _out.Raw("* QUOTA ").Text(root).Raw(" (STORAGE ").Number((used + 1023) / 1024).Raw(" ").Number(bytes / 1024).Raw(")\r\n");
     }
 }

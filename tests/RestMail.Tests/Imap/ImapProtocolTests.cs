@@ -6,7 +6,7 @@ namespace RestMail.Tests.Imap;
 public sealed class ImapProtocolTests(ImapServer server) : IClassFixture<ImapServer>
 {
     private const string Extensions =
-        "LITERAL+ ID ENABLE NAMESPACE IDLE UIDPLUS MOVE UNSELECT CHILDREN SPECIAL-USE LIST-EXTENDED LIST-STATUS STATUS=SIZE APPENDLIMIT=200000 MULTIAPPEND QUOTA QUOTA=RES-STORAGE ESEARCH SEARCHRES UTF8=ACCEPT";
+        "LITERAL+ ID ENABLE NAMESPACE IDLE UIDPLUS MOVE UNSELECT CHILDREN SPECIAL-USE LIST-EXTENDED LIST-STATUS STATUS=SIZE APPENDLIMIT=200000 MULTIAPPEND QUOTA QUOTA=RES-STORAGE UTF8=ACCEPT";
 
     private static string Plain(string user, string password) => Convert.ToBase64String(Encoding.UTF8.GetBytes($"\0{user}\0{password}"));
 
@@ -159,5 +159,19 @@ public sealed class ImapProtocolTests(ImapServer server) : IClassFixture<ImapSer
         Assert.Equal("a OK Begin TLS negotiation now", await client.ReadLineAsync());
         await client.StartTlsAsync(server.ValidateCertificate);
         Assert.Equal(["c OK NOOP completed"], await client.CommandAsync("c", "NOOP"));
+    }
+
+    [Fact]
+    public async Task FETCH_BODY_without_PEEK_sets_Seen_and_reports_the_new_flags()
+    {
+        var account = await server.CreateAccountAsync();
+        await server.DeliverAsync(account.Id, ImapMessages.Simple("seen by fetch"));
+        await using var client = await LoggedInAsync(account.Address);
+        await client.CommandAsync("s", "SELECT INBOX");
+        var fetch = await client.CommandAsync("f", "FETCH 1 (BODY[HEADER.FIELDS (SUBJECT)])");
+        Assert.Contains("BODY[HEADER.FIELDS (SUBJECT)] {", fetch[0], StringComparison.Ordinal);
+        Assert.Contains(fetch, l => l.Contains("FLAGS (\\Seen)", StringComparison.Ordinal));
+        var again = await client.CommandAsync("g", "UID FETCH 1:* (FLAGS)");
+        Assert.Contains("FLAGS (\\Seen)", again[0], StringComparison.Ordinal);
     }
 }
