@@ -7,7 +7,7 @@ public sealed partial class ImapSession
     /// <summary>
     /// RFC 9051 §6.4.4 SEARCH and UID SEARCH over the selected folder's metadata: sequence and UID
     /// sets, flags and keywords, sizes, internal dates, NOT, OR and groups. Text keys (SUBJECT, FROM,
-    /// BODY, TEXT, HEADER, ...) are not implemented yet and answer NO [CANNOT].
+    /// BODY, TEXT, HEADER, ...) are not implemented yet and answer BAD.
     /// </summary>
     private async Task<Next> SearchAsync(string tag, ImapReader reader, bool uid, CancellationToken ct)
     {
