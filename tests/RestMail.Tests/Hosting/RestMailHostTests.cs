@@ -33,6 +33,10 @@ public sealed class RestMailHostTests(PostgresServer postgres)
             ["RestMail:Submission:Port"] = "0",
             ["RestMail:Submissions:Address"] = "127.0.0.1",
             ["RestMail:Submissions:Port"] = "0",
+            ["RestMail:Imap:Address"] = "127.0.0.1",
+            ["RestMail:Imap:Port"] = "0",
+            ["RestMail:Imaps:Address"] = "127.0.0.1",
+            ["RestMail:Imaps:Port"] = "0",
         });
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(15));
