@@ -16,10 +16,11 @@ public static class GrainsServiceCollectionExtensions
             .Validate(o => o.Port is > 0 and <= 65535, "RestMail:Outbound:Port must be a TCP port.")
             .Validate(o => o.MaxLifetime > TimeSpan.Zero && o.PollInterval > TimeSpan.Zero && o.Lease > TimeSpan.Zero && o.Timeout > TimeSpan.Zero,
                 "RestMail:Outbound durations must be positive.")
-            .Validate(o => o.BatchSize > 0 && o.RetryDelays.All(d => d > TimeSpan.Zero), "RestMail:Outbound:BatchSize and RetryDelays must be positive.")
+            .Validate(o => o.MaxConnectionsPerDomain > 0 && o.BatchSize > 0 && o.RetryDelays.All(d => d > TimeSpan.Zero), "RestMail:Outbound:MaxConnectionsPerDomain, BatchSize and RetryDelays must be positive.")
             .ValidateOnStart();
         services.AddSingleton<MxResolver>();
         services.AddSingleton<SmtpSender>();
+        services.AddSingleton(sp => new DestinationLimiter(sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<OutboundOptions>>().Value.MaxConnectionsPerDomain));
         services.AddSingleton<DsnSender>();
         services.AddHostedService<OutboundScheduler>();
         return services;

@@ -26,6 +26,9 @@ public sealed class OutboundOptions
     /// <summary>Timeout of each SMTP command and of connecting.</summary>
     public TimeSpan Timeout { get; set; } = TimeSpan.FromMinutes(2);
 
+    /// <summary>SMTP connections one silo opens to one destination domain at the same time.</summary>
+    public int MaxConnectionsPerDomain { get; set; } = 20;
+
     /// <summary>Entries claimed (and attempted concurrently) per scheduler round.</summary>
     public int BatchSize { get; set; } = 32;
 

@@ -15,6 +15,7 @@ internal sealed partial class QueueEntryGrain(
     QueueStore store,
     MxResolver resolver,
     SmtpSender sender,
+    DestinationLimiter limiter,
     DsnSender dsn,
     DkimSigner dkim,
     IOptions<OutboundOptions> options,
@@ -42,7 +43,10 @@ internal sealed partial class QueueEntryGrain(
                 if (route.Failure is { } kind)
                     outcomes.AddRange(group.Select(r => new RecipientOutcome(r, kind, route.Detail)));
                 else
+                {
+                    using var slot = await limiter.AcquireAsync(group.Key, cancellationToken);
                     outcomes.AddRange(await sender.SendAsync(route, entry.MailFrom, [.. group], message, cancellationToken));
+                }
             }
         }
 
