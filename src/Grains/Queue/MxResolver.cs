@@ -19,7 +19,7 @@ internal sealed class MxResolver(ILookupClient dns, IOptions<OutboundOptions> op
     {
         var settings = options.Value;
         if (settings.StaticRoutes.TryGetValue(domain, out var route) || settings.StaticRoutes.TryGetValue("*", out route))
-            return new MailRoute([ParseStatic(route, settings.Port)]);
+            return new MailRoute([ParseStatic(route, settings.Port)]) { Static = true };
 
         IDnsQueryResponse response;
         try

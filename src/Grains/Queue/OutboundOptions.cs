@@ -29,6 +29,15 @@ public sealed class OutboundOptions
     /// <summary>SMTP connections one silo opens to one destination domain at the same time.</summary>
     public int MaxConnectionsPerDomain { get; set; } = 20;
 
+    /// <summary>
+    /// PEM file of CA certificates trusted instead of the system's roots when a certificate must be
+    /// valid (MTA-STS); for development and tests with a private CA. Empty: the system's roots.
+    /// </summary>
+    public string? TrustedCaPath { get; set; }
+
+    /// <summary>The HTTPS port MTA-STS policies are fetched from (443; other values for tests).</summary>
+    public int MtaStsPolicyPort { get; set; } = 443;
+
     /// <summary>Entries claimed (and attempted concurrently) per scheduler round.</summary>
     public int BatchSize { get; set; } = 32;
 

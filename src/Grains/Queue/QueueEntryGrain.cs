@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using MimeKit;
+using RestMail.Grains.Queue.MtaSts;
 using RestMail.Storage.Dkim;
 using RestMail.Storage.Queue;
 
@@ -14,6 +15,7 @@ namespace RestMail.Grains.Queue;
 internal sealed partial class QueueEntryGrain(
     QueueStore store,
     MxResolver resolver,
+    MtaStsResolver mtaSts,
     SmtpSender sender,
     DestinationLimiter limiter,
     DsnSender dsn,
@@ -39,7 +41,7 @@ internal sealed partial class QueueEntryGrain(
             var message = await SignAsync(raw, entry.MailFrom, cancellationToken);
             foreach (var group in pending.GroupBy(DomainOf, StringComparer.OrdinalIgnoreCase))
             {
-                var route = await resolver.ResolveAsync(group.Key, cancellationToken);
+                var route = await mtaSts.ApplyAsync(group.Key, await resolver.ResolveAsync(group.Key, cancellationToken), cancellationToken);
                 if (route.Failure is { } kind)
                     outcomes.AddRange(group.Select(r => new RecipientOutcome(r, kind, route.Detail)));
                 else

@@ -17,7 +17,8 @@ namespace RestMail.Grains.Queue;
 /// allows, since refusing would only mean sending in plain text), EHLO with RestMail:Hostname,
 /// PIPELINING when offered. The outcome is per recipient: 2xx delivered, 4xx deferred, 5xx failed.
 /// </summary>
-internal sealed partial class SmtpSender(IOptions<OutboundOptions> options, IOptions<RestMailOptions> host, ILogger<SmtpSender> logger)
+internal sealed partial class SmtpSender(
+    IOptions<OutboundOptions> options, IOptions<RestMailOptions> host, RemoteCertificateVerifier verifier, ILogger<SmtpSender> logger)
 {
     public async Task<IReadOnlyList<RecipientOutcome>> SendAsync(
         MailRoute route, string mailFrom, IReadOnlyList<string> recipients, MimeMessage message, CancellationToken cancellationToken)
@@ -29,15 +30,19 @@ internal sealed partial class SmtpSender(IOptions<OutboundOptions> options, IOpt
             {
                 LocalDomain = host.Value.EffectiveHostname,
                 Timeout = (int)options.Value.Timeout.TotalMilliseconds,
-                // Opportunistic TLS: an unverifiable certificate is still better than plain text.
+                // Opportunistic TLS: an unverifiable certificate is still better than plain text. Under an
+                // enforced MTA-STS policy the certificate must be valid for the MX host (RFC 8461 §4.2).
 #pragma warning disable CA5359 // Deliberate: opportunistic STARTTLS (RFC 7435) does not authenticate the server.
-                ServerCertificateValidationCallback = (_, _, _, _) => true,
+                ServerCertificateValidationCallback = route.RequireValidatedTls
+                    ? (_, certificate, _, _) => verifier.Verify(certificate, target.Host)
+                    : AcceptAnyCertificate,
 #pragma warning restore CA5359
                 CheckCertificateRevocation = false,
             };
+            var tls = route.RequireValidatedTls ? SecureSocketOptions.StartTls : SecureSocketOptions.StartTlsWhenAvailable;
             try
             {
-                await client.ConnectAsync(target.Address, target.Port, SecureSocketOptions.StartTlsWhenAvailable, cancellationToken);
+                await client.ConnectAsync(target.Address, target.Port, tls, cancellationToken);
             }
             catch (Exception e) when (IsConnectionFailure(e))
             {
@@ -74,6 +79,11 @@ internal sealed partial class SmtpSender(IOptions<OutboundOptions> options, IOpt
         }
         return [.. recipients.Select(r => new RecipientOutcome(r, RecipientOutcomeKind.Deferred, detail))];
     }
+
+#pragma warning disable CA5359 // Deliberate: opportunistic STARTTLS (RFC 7435) does not authenticate the server.
+    private static bool AcceptAnyCertificate(object sender, System.Security.Cryptography.X509Certificates.X509Certificate? certificate,
+        System.Security.Cryptography.X509Certificates.X509Chain? chain, System.Net.Security.SslPolicyErrors errors) => true;
+#pragma warning restore CA5359
 
     private static RecipientOutcome Outcome(string recipient, SmtpStatusCode code, string text, MailTarget target)
     {
