@@ -1,12 +1,15 @@
 using System.Collections.Concurrent;
 using System.Net;
+using System.Net.Security;
 using System.Net.Sockets;
+using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
 using System.Text;
 
 namespace RestMail.Tests.Outbound;
 
 /// <summary>A message as the sink received it: envelope and the exact DATA bytes (dot-unstuffed).</summary>
-public sealed record SinkMessage(string MailFrom, IReadOnlyList<string> Recipients, byte[] Data)
+public sealed record SinkMessage(string MailFrom, IReadOnlyList<string> Recipients, byte[] Data, bool OverTls = false)
 {
     /// <summary>The DATA text without the DKIM-Signature field the sender put in front (with its folded lines).</summary>
     public string WithoutDkimSignature()
@@ -44,6 +47,9 @@ public sealed class SmtpSink : IAsyncDisposable
 
     public ConcurrentQueue<SinkMessage> Received { get; } = new();
 
+    /// <summary>When set, STARTTLS is offered with this certificate.</summary>
+    public X509Certificate2? Certificate { get; set; }
+
     /// <summary>The messages received for one recipient.</summary>
     public IReadOnlyList<SinkMessage> For(string recipient) =>
         [.. Received.Where(m => m.Recipients.Contains(recipient, StringComparer.OrdinalIgnoreCase))];
@@ -70,8 +76,9 @@ public sealed class SmtpSink : IAsyncDisposable
         using var _ = client;
         try
         {
-            var stream = client.GetStream();
+            Stream stream = client.GetStream();
             var reader = new LineReader(stream);
+            var tls = false;
             async Task Reply(string line) => await stream.WriteAsync(Encoding.ASCII.GetBytes(line + "\r\n"), _stop.Token);
 
             await Reply("220 sink.test ESMTP");
@@ -83,7 +90,13 @@ public sealed class SmtpSink : IAsyncDisposable
                 switch (verb)
                 {
                     case "EHLO":
-                        await Reply("250-sink.test\r\n250-PIPELINING\r\n250-8BITMIME\r\n250 ENHANCEDSTATUSCODES");
+                        await Reply("250-sink.test\r\n250-PIPELINING\r\n250-8BITMIME\r\n" + (Certificate is not null && !tls ? "250-STARTTLS\r\n" : "") + "250 ENHANCEDSTATUSCODES");
+                        break;
+                    case "STARTTLS" when Certificate is not null && !tls:
+                        await Reply("220 2.0.0 Ready to start TLS");
+                        var ssl = new SslStream(stream);
+                        await ssl.AuthenticateAsServerAsync(Certificate);
+                        (stream, reader, tls) = (ssl, new LineReader(ssl), true);
                         break;
                     case "HELO":
                         await Reply("250 sink.test");
@@ -108,7 +121,7 @@ public sealed class SmtpSink : IAsyncDisposable
                         }
                         await Reply("354 Go ahead");
                         var data = await reader.ReadDataAsync(_stop.Token);
-                        Received.Enqueue(new SinkMessage(mailFrom, [.. recipients], data));
+                        Received.Enqueue(new SinkMessage(mailFrom, [.. recipients], data, tls));
                         recipients.Clear();
                         await Reply("250 2.0.0 Queued");
                         break;
@@ -128,9 +141,9 @@ public sealed class SmtpSink : IAsyncDisposable
                 }
             }
         }
-        catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or ObjectDisposedException)
+        catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or ObjectDisposedException or AuthenticationException)
         {
-            // The client went away.
+            // The client went away (or refused our certificate).
         }
     }
 
