@@ -149,6 +149,29 @@ public sealed class MailAuthEndToEndTests(SmtpServer server) : IClassFixture<Smt
     }
 
     [Fact]
+    public async Task The_null_sender_is_checked_by_its_HELO_name_from_the_clients_own_address()
+    {
+        var recipient = await server.CreateAccountAsync();
+        var helo = MailAuthDnsFixture.NewDomain();
+        server.Dns.Txt[helo] = ["v=spf1 ip4:127.0.0.1 -all"];
+        foreach (var (source, result) in new[] { ("127.0.0.1", "pass"), ("127.0.0.2", "fail") })
+        {
+            await using var client = await RawSmtpClient.ConnectAsync(server.Mx, server.ValidateCertificate, IPAddress.Parse(source));
+            Assert.StartsWith("220", await client.ReadReplyAsync(), StringComparison.Ordinal);
+            Assert.StartsWith("250", await client.CommandAsync($"EHLO {helo}"), StringComparison.Ordinal);
+            Assert.StartsWith("250", await client.CommandAsync("MAIL FROM:<>"), StringComparison.Ordinal);
+            Assert.StartsWith("250", await client.CommandAsync($"RCPT TO:<{recipient.Address}>"), StringComparison.Ordinal);
+            Assert.StartsWith("354", await client.CommandAsync("DATA"), StringComparison.Ordinal);
+            Assert.StartsWith("250 2.0.0 OK", await client.CommandAsync($"From: <mailer-daemon@{helo}>\r\nSubject: {result}\r\n\r\nbody\r\n."), StringComparison.Ordinal);
+        }
+
+        var stored = (await server.InboxAsync(recipient.Id)).Select(Encoding.UTF8.GetString).ToList();
+        Assert.Equal(2, stored.Count);
+        Assert.StartsWith($"Authentication-Results: {SmtpServer.Hostname};\r\n\tspf=pass smtp.helo={helo};\r\n\tdkim=none;\r\n\tdmarc=none header.from={helo}\r\nReceived: from {helo} ([127.0.0.1])", stored[0], StringComparison.Ordinal);
+        Assert.StartsWith($"Authentication-Results: {SmtpServer.Hostname};\r\n\tspf=fail smtp.helo={helo};\r\n\tdkim=none;\r\n\tdmarc=none header.from={helo}\r\nReceived: from {helo} ([127.0.0.2])", stored[1], StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Submission_records_auth_pass_for_the_authenticated_user()
     {
         var sender = await server.CreateAccountAsync();
