@@ -37,7 +37,7 @@ public sealed class MailAuthenticator(
         var parsed = await ParseAsync(message, ct);
         var spfTask = WithinLimitAsync(
             () => spf.CheckAsync(client, mailFrom, helo, limit.Token),
-            () => new SpfVerdict(SpfResult.TempError, mailFrom.Length == 0 ? "helo" : "mailfrom", mailFrom.Length == 0 ? helo : mailFrom, ""),
+            () => SpfChecker.Unfinished(mailFrom, helo),
             ct);
         var dkimTask = parsed is null
             ? Task.FromResult<IReadOnlyList<DkimSignatureVerdict>>([])

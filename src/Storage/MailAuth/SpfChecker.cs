@@ -23,24 +23,28 @@ public sealed class SpfChecker(MailAuthDns dns)
         if (client.IsIPv4MappedToIPv6)
             client = client.MapToIPv4();
 
-        string identity, sender, domain;
+        var (identity, value, domain, sender) = Identity(mailFrom, helo);
+        var result = await CheckHostAsync(client, domain, sender, helo, ct);
+        return new SpfVerdict(result, identity, value, domain);
+    }
+
+    /// <summary>The verdict to record when the check could not run to its end (the time limit).</summary>
+    public static SpfVerdict Unfinished(string mailFrom, string helo)
+    {
+        var (identity, value, domain, _) = Identity(mailFrom, helo);
+        return new SpfVerdict(SpfResult.TempError, identity, value, domain);
+    }
+
+    /// <summary>
+    /// Which identity is checked (RFC 7208 §2.4): MAIL FROM, or for the null sender the HELO name as
+    /// postmaster@&lt;HELO&gt;; an empty local-part is taken as "postmaster" (§4.3).
+    /// </summary>
+    private static (string Identity, string Value, string Domain, string Sender) Identity(string mailFrom, string helo)
+    {
         var at = mailFrom.LastIndexOf('@');
         if (mailFrom.Length == 0 || at < 0)
-        {
-            // §2.4: the null sender is checked as postmaster@<HELO>.
-            identity = "helo";
-            domain = helo;
-            sender = "postmaster@" + helo;
-        }
-        else
-        {
-            identity = "mailfrom";
-            domain = mailFrom[(at + 1)..];
-            // §4.3: an empty local-part is taken as "postmaster".
-            sender = at == 0 ? "postmaster" + mailFrom : mailFrom;
-        }
-        var result = await CheckHostAsync(client, domain, sender, helo, ct);
-        return new SpfVerdict(result, identity, identity == "helo" ? helo : mailFrom, domain);
+            return ("helo", helo, helo, "postmaster@" + helo);
+        return ("mailfrom", mailFrom, mailFrom[(at + 1)..], at == 0 ? "postmaster" + mailFrom : mailFrom);
     }
 
     /// <summary>check_host(ip, domain, sender) of RFC 7208 §4.</summary>

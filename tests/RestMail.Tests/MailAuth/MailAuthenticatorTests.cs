@@ -47,7 +47,7 @@ public sealed class MailAuthenticatorTests(MailAuthDnsFixture dns) : IClassFixtu
         dns.Server.Silent[domain] = true;
         dns.Server.Silent["_dmarc." + domain] = true;
         var report = await Create(TimeSpan.FromMilliseconds(50)).CheckAsync(Client, "client.example.net", $"alice@{domain}", Raw($"From: alice@{domain}"), Ct);
-        Assert.Equal(SpfResult.TempError, report.Spf.Result);
+        Assert.Equal(new SpfVerdict(SpfResult.TempError, "mailfrom", $"alice@{domain}", domain), report.Spf);
         Assert.Empty(report.Dkim);
         Assert.Equal(DmarcResult.TempError, report.Dmarc.Result);
         Assert.Equal(domain, report.Dmarc.FromDomain);

@@ -197,6 +197,18 @@ public sealed class SpfCheckerTests(MailAuthDnsFixture dns) : IClassFixture<Mail
     }
 
     [Fact]
+    public async Task An_include_loop_ends_at_the_lookup_limit()
+    {
+        var first = MailAuthDnsFixture.NewDomain();
+        var second = Publish($"v=spf1 include:{first} -all");
+        dns.Server.Txt[first] = [$"v=spf1 include:{second} -all"];
+        Assert.Equal(SpfResult.PermError, await CheckAsync(first));
+        var self = MailAuthDnsFixture.NewDomain();
+        dns.Server.Txt[self] = [$"v=spf1 redirect={self}"];
+        Assert.Equal(SpfResult.PermError, await CheckAsync(self));
+    }
+
+    [Fact]
     public async Task A_third_void_lookup_is_a_permerror()
     {
         var zone = MailAuthDnsFixture.NewDomain();
