@@ -35,4 +35,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 4009, Level = LogLevel.Information, Message = "SMTP message {QueueId} from {Remote} accepted for {Count} recipient(s)")]
     public static partial void SmtpMessageAccepted(ILogger logger, string queueId, IPAddress remote, int count);
+
+    [LoggerMessage(EventId = 4010, Level = LogLevel.Debug, Message = "SMTP message {QueueId} from {Remote}: spf={Spf} dkim={Dkim} dmarc={Dmarc}")]
+    public static partial void SmtpMessageAuthenticated(ILogger logger, string queueId, IPAddress remote, string spf, string dkim, string dmarc);
 }

@@ -172,9 +172,18 @@ public sealed partial class SmtpSession
     private async Task<ReadOnlyMemory<byte>> WithAuthenticationResultsAsync(SmtpTransaction transaction, CancellationToken ct)
     {
         var message = transaction.Message!.WrittenMemory;
-        var field = _account is { } account
-            ? _gateway.MailAuth.SubmissionField(account.Address)
-            : _gateway.MailAuth.InboundField(await _gateway.MailAuth.CheckAsync(_remote, _helo!, transaction.MailFrom, message, ct));
+        string field;
+        if (_account is { } account)
+        {
+            field = _gateway.MailAuth.SubmissionField(account.Address);
+        }
+        else
+        {
+            var report = await _gateway.MailAuth.CheckAsync(_remote, _helo!, transaction.MailFrom, message, ct);
+            Log.SmtpMessageAuthenticated(_gateway.Logger, transaction.QueueId, _remote, report.Spf.Result.ToString(),
+                report.Dkim.Count == 0 ? "None" : string.Join(',', report.Dkim.Select(d => d.Result)), report.Dmarc.Result.ToString());
+            field = _gateway.MailAuth.InboundField(report);
+        }
         var fieldBytes = Encoding.UTF8.GetBytes(field);
         var combined = new byte[fieldBytes.Length + message.Length];
         fieldBytes.CopyTo(combined, 0);
