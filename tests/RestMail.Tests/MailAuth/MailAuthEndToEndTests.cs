@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using System.Globalization;
 using System.Net;
 using System.Text;
 using System.Text.Json;
@@ -169,6 +171,40 @@ public sealed class MailAuthEndToEndTests(SmtpServer server) : IClassFixture<Smt
         Assert.Equal(2, stored.Count);
         Assert.StartsWith($"Authentication-Results: {SmtpServer.Hostname};\r\n\tspf=pass smtp.helo={helo};\r\n\tdkim=none;\r\n\tdmarc=none header.from={helo}\r\nReceived: from {helo} ([127.0.0.1])", stored[0], StringComparison.Ordinal);
         Assert.StartsWith($"Authentication-Results: {SmtpServer.Hostname};\r\n\tspf=fail smtp.helo={helo};\r\n\tdkim=none;\r\n\tdmarc=none header.from={helo}\r\nReceived: from {helo} ([127.0.0.2])", stored[1], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Swaks_to_the_MX_port_gets_spf_and_dmarc_pass_through_alignment()
+    {
+        var swaks = new[] { "/usr/bin/swaks", "/usr/local/bin/swaks" }.FirstOrDefault(File.Exists);
+        Assert.SkipWhen(swaks is null, "swaks is not installed (apt-get install swaks; .ci/run installs it)");
+        var recipient = await server.CreateAccountAsync();
+        var domain = MailAuthDnsFixture.NewDomain();
+        server.Dns.Txt[domain] = ["v=spf1 ip4:127.0.0.1 ~all"];
+        server.Dns.Txt["_dmarc." + domain] = ["v=DMARC1; p=none; pct=20"];
+
+        var start = new ProcessStartInfo(swaks!) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in new[]
+        {
+            "--server", server.Mx.Address.ToString(), "--port", server.Mx.Port.ToString(CultureInfo.InvariantCulture),
+            "--helo", "swaks.example.net", "--from", $"bob@{domain}", "--to", recipient.Address,
+            "--header", "Subject: over MX by swaks", "--body", "Hello from swaks.",
+        })
+            start.ArgumentList.Add(argument);
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync(Ct);
+        var errors = process.StandardError.ReadToEndAsync(Ct);
+        await process.WaitForExitAsync(Ct);
+        var transcript = await output + await errors;
+        Assert.True(process.ExitCode == 0, transcript);
+
+        var (results, received, content) = Split(await ReadThroughApiAsync(recipient.Address));
+        Assert.Equal(
+            $"Authentication-Results: {SmtpServer.Hostname};\r\n\tspf=pass smtp.mailfrom=bob@{domain};\r\n\tdkim=none;\r\n" +
+            $"\tdmarc=pass (p=none pct=20) header.from={domain} policy.dmarc=none\r\n",
+            results);
+        Assert.StartsWith("Received: from swaks.example.net ([127.0.0.1])", received, StringComparison.Ordinal);
+        Assert.Contains("Subject: over MX by swaks", Encoding.UTF8.GetString(content), StringComparison.Ordinal);
     }
 
     [Fact]
