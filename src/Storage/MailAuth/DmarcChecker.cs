@@ -10,7 +10,7 @@ public sealed class DmarcChecker(MailAuthDns dns, PublicSuffixList suffixes)
     {
         ArgumentNullException.ThrowIfNull(fromDomain);
         ArgumentNullException.ThrowIfNull(dkim);
-        fromDomain = fromDomain.TrimEnd('.').ToLowerInvariant();
+        fromDomain = DomainName.ToAscii(fromDomain.TrimEnd('.')).ToLowerInvariant();
         if (!DomainName.IsValid(fromDomain))
             return new DmarcVerdict(DmarcResult.None, fromDomain);
 
@@ -49,8 +49,8 @@ public sealed class DmarcChecker(MailAuthDns dns, PublicSuffixList suffixes)
     {
         ArgumentNullException.ThrowIfNull(authenticated);
         ArgumentNullException.ThrowIfNull(fromDomain);
-        authenticated = authenticated.TrimEnd('.');
-        fromDomain = fromDomain.TrimEnd('.');
+        authenticated = DomainName.ToAscii(authenticated.TrimEnd('.'));
+        fromDomain = DomainName.ToAscii(fromDomain.TrimEnd('.'));
         if (authenticated.Equals(fromDomain, StringComparison.OrdinalIgnoreCase))
             return true;
         return !strict && suffixes.OrganizationalDomain(authenticated) == suffixes.OrganizationalDomain(fromDomain);

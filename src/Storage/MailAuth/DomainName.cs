@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace RestMail.Storage.MailAuth;
 
 /// <summary>Checks on DNS domain names shared by SPF, DKIM and DMARC.</summary>
@@ -16,6 +18,27 @@ public static class DomainName
             return false;
         var labels = name.Split('.');
         return labels.Length >= 2 && labels.All(l => l.Length is > 0 and <= 63 && l.All(c => c > ' ' && c != 127));
+    }
+
+    private static readonly IdnMapping Idn = new();
+
+    /// <summary>
+    /// The name as DNS carries it: an internationalised name (SMTPUTF8 MAIL FROM, RFC 6532 From)
+    /// becomes A-labels (RFC 5891); a name that cannot be converted is returned unchanged.
+    /// </summary>
+    public static string ToAscii(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        if (name.All(char.IsAscii))
+            return name;
+        try
+        {
+            return Idn.GetAscii(name.TrimEnd('.'));
+        }
+        catch (ArgumentException)
+        {
+            return name;
+        }
     }
 
     /// <summary>True when <paramref name="name"/> is <paramref name="domain"/> or a subdomain of it (case-insensitive).</summary>

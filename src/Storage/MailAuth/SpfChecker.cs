@@ -24,7 +24,7 @@ public sealed class SpfChecker(MailAuthDns dns)
             client = client.MapToIPv4();
 
         var (identity, value, domain, sender) = Identity(mailFrom, helo);
-        var result = await CheckHostAsync(client, domain, sender, helo, ct);
+        var result = await CheckHostAsync(client, DomainName.ToAscii(domain), sender, helo, ct);
         return new SpfVerdict(result, identity, value, domain);
     }
 

@@ -87,6 +87,15 @@ public sealed class DmarcCheckerTests(MailAuthDnsFixture dns) : IClassFixture<Ma
     }
 
     [Fact]
+    public async Task An_internationalised_From_domain_finds_its_record_by_A_labels_and_aligns_with_either_form()
+    {
+        var ascii = MailAuthDnsFixture.NewDomain();
+        dns.Server.Txt["_dmarc.xn--bcher-kva." + ascii] = ["v=DMARC1; p=reject"];
+        var verdict = await dns.Dmarc().CheckAsync($"b\u00fccher.{ascii}", SpfPass($"b\u00fccher.{ascii}"), [], Ct);
+        Assert.Equal(new DmarcVerdict(DmarcResult.Pass, $"xn--bcher-kva.{ascii}", DmarcPolicy.Reject, 100), verdict);
+    }
+
+    [Fact]
     public async Task No_record_is_none_and_a_failing_DNS_is_a_temperror()
     {
         var nothing = MailAuthDnsFixture.NewDomain();

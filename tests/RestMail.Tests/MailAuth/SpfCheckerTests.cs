@@ -294,6 +294,16 @@ public sealed class SpfCheckerTests(MailAuthDnsFixture dns) : IClassFixture<Mail
     }
 
     [Fact]
+    public async Task An_internationalised_MAIL_FROM_domain_is_looked_up_by_its_A_labels()
+    {
+        var ascii = MailAuthDnsFixture.NewDomain();
+        dns.Server.Txt["xn--bcher-kva." + ascii] = ["v=spf1 ip4:192.0.2.10 -all"];
+        var verdict = await dns.Spf.CheckAsync(Client, $"k\u00e4the@b\u00fccher.{ascii}", "client.example.net", Ct);
+        Assert.Equal(SpfResult.Pass, verdict.Result);
+        Assert.Equal($"b\u00fccher.{ascii}", verdict.Domain);
+    }
+
+    [Fact]
     public async Task A_MAIL_FROM_verdict_names_the_address_and_its_domain()
     {
         var domain = Publish("v=spf1 ip4:192.0.2.10 -all");
