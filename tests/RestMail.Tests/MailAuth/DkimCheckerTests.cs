@@ -74,6 +74,19 @@ public sealed class DkimCheckerTests(MailAuthDnsFixture dns) : IClassFixture<Mai
     }
 
     [Fact]
+    public async Task A_revoked_key_is_a_permerror()
+    {
+        var domain = MailAuthDnsFixture.NewDomain();
+        var key = SignedMessages.PublishKey(dns.Server, domain);
+        var message = SignedMessages.New($"alice@{domain}", "bob@example.net", "revoked");
+        SignedMessages.Sign(message, key);
+        // RFC 6376 §3.6.1: an empty p= means the key was revoked.
+        dns.Server.Txt[key.RecordName] = ["v=DKIM1; k=rsa; p="];
+        var verdict = Assert.Single(await dns.Dkim.VerifyAsync(SignedMessages.Parse(SignedMessages.ToBytes(message)), Ct));
+        Assert.Equal(DkimResult.PermError, verdict.Result);
+    }
+
+    [Fact]
     public async Task A_malformed_signature_is_neutral()
     {
         var message = SignedMessages.New("alice@example.org", "bob@example.net", "garbage signature");
