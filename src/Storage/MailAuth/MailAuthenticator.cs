@@ -1,5 +1,6 @@
 using System.Net;
 using System.Runtime.InteropServices;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using MimeKit;
 using RestMail.Storage.Hosting;
@@ -11,17 +12,21 @@ namespace RestMail.Storage.MailAuth;
 /// time limit, turned into the Authentication-Results field that is put on top of the message.
 /// Shared by the SMTP gateway and, later, the federation receiver.
 /// </summary>
-public sealed class MailAuthenticator(
+public sealed partial class MailAuthenticator(
     SpfChecker spf,
     DkimChecker dkim,
     DmarcChecker dmarc,
     IOptions<MailAuthOptions> options,
-    IOptions<RestMailOptions> restMail)
+    IOptions<RestMailOptions> restMail,
+    ILogger<MailAuthenticator> logger)
 {
     /// <summary>The authserv-id of our Authentication-Results fields (RFC 8601 §2.5): RestMail:Hostname.</summary>
     public string AuthservId => restMail.Value.EffectiveHostname;
 
-    /// <summary>Runs all checks; never throws for DNS trouble or a timeout, which become temperror.</summary>
+    /// <summary>
+    /// Runs all checks; never throws for DNS trouble, a timeout or a fault in a check, which all
+    /// become temperror (only the caller's own cancellation ends it).
+    /// </summary>
     /// <param name="client">The SMTP client's address.</param>
     /// <param name="helo">Its HELO/EHLO name.</param>
     /// <param name="mailFrom">The reverse-path, empty for the null sender.</param>
@@ -63,8 +68,12 @@ public sealed class MailAuthenticator(
     /// <summary>The Authentication-Results field for authenticated submission (no SPF/DKIM/DMARC: the sender proved who it is).</summary>
     public string SubmissionField(string user) => AuthenticationResultsField.ForSubmission(AuthservId, user);
 
-    /// <summary>Runs a check; when the time limit (not the caller) cancels it, the fallback verdict stands in.</summary>
-    private static async Task<T> WithinLimitAsync<T>(Func<Task<T>> check, Func<T> onTimeout, CancellationToken ct)
+    /// <summary>
+    /// Runs a check; when the time limit (not the caller) cancels it, or it fails unexpectedly, the
+    /// fallback verdict stands in: a fault in a check must not cost the message (a 4xx would be
+    /// retried into the same fault until the sender gives up).
+    /// </summary>
+    private async Task<T> WithinLimitAsync<T>(Func<Task<T>> check, Func<T> fallback, CancellationToken ct)
     {
         try
         {
@@ -72,9 +81,17 @@ public sealed class MailAuthenticator(
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {
-            return onTimeout();
+            return fallback();
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            LogCheckFailed(e);
+            return fallback();
         }
     }
+
+    [LoggerMessage(EventId = 1200, Level = LogLevel.Error, Message = "An inbound authentication check failed unexpectedly; recorded as temperror")]
+    private partial void LogCheckFailed(Exception exception);
 
     /// <summary>
     /// RFC 7489 §6.6.1: DMARC needs exactly one author domain. None at all is "none"; several

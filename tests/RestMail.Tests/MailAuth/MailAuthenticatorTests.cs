@@ -1,4 +1,5 @@
 using System.Net;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using RestMail.Storage.Hosting;
 using RestMail.Storage.MailAuth;
@@ -17,7 +18,8 @@ public sealed class MailAuthenticatorTests(MailAuthDnsFixture dns) : IClassFixtu
         dns.Dkim,
         dns.Dmarc(),
         Options.Create(new MailAuthOptions { Timeout = timeout ?? TimeSpan.FromSeconds(30) }),
-        Options.Create(new RestMailOptions { Hostname = "mx.example.net" }));
+        Options.Create(new RestMailOptions { Hostname = "mx.example.net" }),
+        NullLogger<MailAuthenticator>.Instance);
 
     private static byte[] Raw(string headers) => System.Text.Encoding.ASCII.GetBytes(headers + "\r\n\r\nbody\r\n");
 
