@@ -108,7 +108,7 @@ public sealed partial class MailAuthenticator(
     private static DmarcResult FromProblem(MimeMessage message) =>
         message.From.Mailboxes.Any() ? DmarcResult.PermError : DmarcResult.None;
 
-    private static async Task<MimeMessage?> ParseAsync(ReadOnlyMemory<byte> message, CancellationToken ct)
+    private async Task<MimeMessage?> ParseAsync(ReadOnlyMemory<byte> message, CancellationToken ct)
     {
         var bytes = MemoryMarshal.TryGetArray(message, out var segment) ? segment : new ArraySegment<byte>(message.ToArray());
         using var stream = new MemoryStream(bytes.Array!, bytes.Offset, bytes.Count, writable: false);
@@ -116,8 +116,10 @@ public sealed partial class MailAuthenticator(
         {
             return await MimeMessage.LoadAsync(stream, ct);
         }
-        catch (FormatException)
+        catch (Exception e) when (e is not OperationCanceledException)
         {
+            // Unparseable: no signatures and no author to check; SPF still runs on the envelope.
+            LogCheckFailed(e);
             return null;
         }
     }
