@@ -56,4 +56,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 4106, Level = LogLevel.Warning, Message = "IMAP command {Command} from {Remote} failed")]
     public static partial void ImapCommandFailed(ILogger logger, Exception exception, string command, IPAddress remote);
+
+    [LoggerMessage(EventId = 4010, Level = LogLevel.Debug, Message = "SMTP message {QueueId} from {Remote}: spf={Spf} dkim={Dkim} dmarc={Dmarc}")]
+    public static partial void SmtpMessageAuthenticated(ILogger logger, string queueId, IPAddress remote, string spf, string dkim, string dmarc);
 }

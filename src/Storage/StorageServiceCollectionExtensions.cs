@@ -6,6 +6,7 @@ using RestMail.Storage.Blobs;
 using RestMail.Storage.Dkim;
 using RestMail.Storage.Dns;
 using RestMail.Storage.Mail;
+using RestMail.Storage.MailAuth;
 using RestMail.Storage.Queue;
 
 namespace RestMail.Storage;
@@ -23,6 +24,7 @@ public static class StorageServiceCollectionExtensions
         services.AddRestMailDns();
         services.AddSingleton<DkimKeyStore>();
         services.AddSingleton<DkimSigner>();
+        services.AddRestMailMailAuth();
         services.AddHostedService<BlobCollector>();
         services.AddSingleton<ChangeLogPruner>();
         services.AddHostedService(sp => sp.GetRequiredService<ChangeLogPruner>());

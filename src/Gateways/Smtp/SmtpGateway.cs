@@ -4,6 +4,7 @@ using RestMail.Gateways.Tls;
 using RestMail.Storage.Accounts;
 using RestMail.Storage.Blobs;
 using RestMail.Storage.Hosting;
+using RestMail.Storage.MailAuth;
 
 namespace RestMail.Gateways.Smtp;
 
@@ -13,6 +14,7 @@ public sealed class SmtpGateway(
     IOptions<RestMailOptions> restMail,
     DirectoryStore directory,
     BlobStore blobs,
+    MailAuthenticator mailAuth,
     IGrainFactory grains,
     ServerCertificate certificate,
     SmtpConnectionLimiter connections,
@@ -30,6 +32,9 @@ public sealed class SmtpGateway(
     public DirectoryStore Directory => directory;
 
     public BlobStore Blobs => blobs;
+
+    /// <summary>SPF, DKIM and DMARC for mail from the MX port; the Authentication-Results field for all.</summary>
+    public MailAuthenticator MailAuth => mailAuth;
 
     public IGrainFactory Grains => grains;
 

@@ -134,11 +134,9 @@ public sealed partial class SmtpSession
         AcceptResult result;
         try
         {
-            var content = await _gateway.Blobs.StoreAsync(transaction.Message!.WrittenMemory, ct);
-            // Inbound checks (SPF, DKIM, DMARC -> Authentication-Results) and the rest of the filter
-            // pipeline are not the gateway's: they run in the acceptance path (IMessageFilter in
-            // src/Grains/Delivery), shared by SMTP, the REST API and federation. The gateway passes
-            // the envelope and the connection facts they need (client address, HELO name).
+            // The Authentication-Results field goes on top before the blobs are written: content is
+            // stored once, byte-exact, so the checks cannot run later in the acceptance path.
+            var content = await _gateway.Blobs.StoreAsync(await WithAuthenticationResultsAsync(transaction, ct), ct);
             result = await _gateway.Grains.GetGrain<IDeliveryGrain>(0).AcceptAsync(new InboundMessage
             {
                 MailFrom = transaction.MailFrom,
@@ -159,10 +157,38 @@ public sealed partial class SmtpSession
         }
         var answer = Answer(result, queueId);
         if (answer.Code == SmtpReplyCode.Ok)
-            _gateway.Metrics.MessageAccepted(transaction.Message.WrittenCount);
+            _gateway.Metrics.MessageAccepted(transaction.Message!.WrittenCount);
         else
             _gateway.Metrics.MessageRefused(answer.Code);
         Reply(answer);
+    }
+
+    /// <summary>
+    /// The message with an Authentication-Results field (RFC 8601) above the Received header. Mail from
+    /// the MX port gets SPF, DKIM and DMARC (the body is needed for DKIM, hence after DATA/BDAT);
+    /// authenticated submission only records who authenticated. The checks never refuse mail: DNS
+    /// trouble and the time limit become temperror, and DMARC policies are not enforced (yet).
+    /// </summary>
+    private async Task<ReadOnlyMemory<byte>> WithAuthenticationResultsAsync(SmtpTransaction transaction, CancellationToken ct)
+    {
+        var message = transaction.Message!.WrittenMemory;
+        string field;
+        if (_account is { } account)
+        {
+            field = _gateway.MailAuth.SubmissionField(account.Address);
+        }
+        else
+        {
+            var report = await _gateway.MailAuth.CheckAsync(_remote, _helo!, transaction.MailFrom, message, ct);
+            Log.SmtpMessageAuthenticated(_gateway.Logger, transaction.QueueId, _remote, report.Spf.Result.ToString(),
+                report.Dkim.Count == 0 ? "None" : string.Join(',', report.Dkim.Select(d => d.Result)), report.Dmarc.Result.ToString());
+            field = _gateway.MailAuth.InboundField(report);
+        }
+        var fieldBytes = Encoding.UTF8.GetBytes(field);
+        var combined = new byte[fieldBytes.Length + message.Length];
+        fieldBytes.CopyTo(combined, 0);
+        message.CopyTo(combined.AsMemory(fieldBytes.Length));
+        return combined;
     }
 
     /// <summary>

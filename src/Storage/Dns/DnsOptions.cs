@@ -4,7 +4,7 @@ namespace RestMail.Storage.Dns;
 
 /// <summary>
 /// The "RestMail:Dns" section. <see cref="Servers"/> empty (the default) means the system resolver;
-/// otherwise every DNS lookup (MX, A/AAAA for outbound delivery) goes to these servers, e.g. a DNS
+/// otherwise every DNS lookup (outbound MX and A/AAAA, inbound SPF/DKIM/DMARC) goes to these servers, e.g. a DNS
 /// server on a loopback address for tests and local demos.
 /// </summary>
 public sealed class DnsOptions

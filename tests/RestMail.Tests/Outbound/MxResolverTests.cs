@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using RestMail.Grains.Queue;
 using RestMail.Storage.Dns;
 using RestMail.Storage.Queue;
+using RestMail.Tests.Infrastructure;
 
 namespace RestMail.Tests.Outbound;
 

@@ -15,7 +15,8 @@ namespace RestMail.Tests.Smtp;
 
 /// <summary>
 /// The real host with its SMTP listeners on free loopback ports, small limits for the limit tests,
-/// and its own data directory (the self-signed certificate is generated there).
+/// its own data directory (the self-signed certificate is generated there) and its own DNS server
+/// (RestMail:Dns:Servers), so the inbound checks never ask the system resolver.
 /// </summary>
 public class SmtpServer(PostgresServer postgres) : ApiServer(postgres), IAsyncDisposable
 {
@@ -25,6 +26,9 @@ public class SmtpServer(PostgresServer postgres) : ApiServer(postgres), IAsyncDi
     public const int MaxConnectionsPerIp = 4;
 
     private readonly string _dataDir = Path.Combine(Path.GetTempPath(), $"rmt-smtp-{Guid.NewGuid():N}");
+
+    /// <summary>The zone the inbound checks (SPF, DKIM, DMARC) see; empty unless a test publishes records.</summary>
+    public TestDnsServer Dns { get; } = new();
 
     public IPEndPoint Mx => Listeners.EndPoints[SmtpListeners.SmtpName];
 
@@ -52,9 +56,23 @@ public class SmtpServer(PostgresServer postgres) : ApiServer(postgres), IAsyncDi
             ["RestMail:Submissions:Port"] = "0",
             ["RestMail:Smtp:MaxMessageSize"] = MaxMessageSize.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["RestMail:Smtp:MaxAuthFailures"] = MaxAuthFailures.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["RestMail:Dns:Servers:0"] = Dns.Endpoint,
+            ["RestMail:Dns:Timeout"] = "00:00:02",
             ["RestMail:Smtp:MaxConnectionsPerIp"] = MaxConnectionsPerIp.ToString(System.Globalization.CultureInfo.InvariantCulture),
         });
     }
+
+    /// <summary>
+    /// The Authentication-Results field for MX mail from a sender whose domain publishes nothing
+    /// (the checks' result for every test that does not publish records).
+    /// </summary>
+    /// <param name="fromDomain">The From header's domain; null for a message without one.</param>
+    public static string NothingPublishedResults(string mailFrom, string? fromDomain) =>
+        $"Authentication-Results: {Hostname};\r\n\tspf=none smtp.mailfrom={mailFrom};\r\n\tdkim=none;\r\n\tdmarc=none"
+        + (fromDomain is null ? "" : $" header.from={fromDomain}") + "\r\n";
+
+    /// <summary>The Authentication-Results field for authenticated submission.</summary>
+    public static string SubmissionResults(string user) => $"Authentication-Results: {Hostname};\r\n\tauth=pass smtp.auth={user}\r\n";
 
     /// <summary>The raw bytes of every message in the account's Inbox, oldest first.</summary>
     public async Task<IReadOnlyList<byte[]>> InboxAsync(long accountId)
@@ -81,6 +99,7 @@ public class SmtpServer(PostgresServer postgres) : ApiServer(postgres), IAsyncDi
     {
         GC.SuppressFinalize(this);
         await DisposeAsync();
+        await Dns.DisposeAsync();
         if (System.IO.Directory.Exists(_dataDir))
             System.IO.Directory.Delete(_dataDir, recursive: true);
     }

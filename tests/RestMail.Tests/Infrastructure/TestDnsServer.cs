@@ -3,17 +3,19 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using DnsClient;
 
-namespace RestMail.Tests.Outbound;
+namespace RestMail.Tests.Infrastructure;
 
 /// <summary>
 /// A minimal authoritative DNS server on 127.0.0.1 (UDP) for the development resolver setting:
-/// answers MX, A and AAAA from its tables, NXDOMAIN for names it was told do not exist, and an
-/// empty answer otherwise.
+/// answers MX, A, AAAA, TXT and PTR from its tables, NXDOMAIN for names it was told do not exist,
+/// SERVFAIL for names it was told are broken, nothing at all (the client times out) for names it
+/// was told to ignore, and an empty answer otherwise.
 /// </summary>
 public sealed class TestDnsServer : IAsyncDisposable
 {
-    private const ushort TypeA = 1, TypeMx = 15, TypeAaaa = 28;
+    private const ushort TypeA = 1, TypePtr = 12, TypeMx = 15, TypeTxt = 16, TypeAaaa = 28;
     private readonly UdpClient _udp = new(new IPEndPoint(IPAddress.Loopback, 0));
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _serving;
@@ -22,14 +24,32 @@ public sealed class TestDnsServer : IAsyncDisposable
 
     public int Port => ((IPEndPoint)_udp.Client.LocalEndPoint!).Port;
 
+    /// <summary>The server as a RestMail:Dns:Servers entry.</summary>
+    public string Endpoint => $"127.0.0.1:{Port}";
+
     /// <summary>Name → MX records (preference, exchange; "." is a null MX).</summary>
     public ConcurrentDictionary<string, (ushort Preference, string Exchange)[]> Mx { get; } = new(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>Name → addresses (A and AAAA).</summary>
     public ConcurrentDictionary<string, IPAddress[]> Addresses { get; } = new(StringComparer.OrdinalIgnoreCase);
 
+    /// <summary>Name → TXT records; a record longer than 255 octets is sent as several character-strings.</summary>
+    public ConcurrentDictionary<string, string[]> Txt { get; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Reverse name (see <see cref="AddPtr"/>) → PTR names.</summary>
+    public ConcurrentDictionary<string, string[]> Pointers { get; } = new(StringComparer.OrdinalIgnoreCase);
+
     /// <summary>Names answered with NXDOMAIN.</summary>
     public ConcurrentDictionary<string, bool> Missing { get; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Names answered with SERVFAIL.</summary>
+    public ConcurrentDictionary<string, bool> Failing { get; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Names never answered: queries for them time out.</summary>
+    public ConcurrentDictionary<string, bool> Silent { get; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Publishes a PTR record for the address.</summary>
+    public void AddPtr(IPAddress address, params string[] names) => Pointers[address.GetArpaName().TrimEnd('.')] = names;
 
     private async Task ServeAsync()
     {
@@ -63,6 +83,8 @@ public sealed class TestDnsServer : IAsyncDisposable
         var name = string.Join('.', labels);
         var type = BinaryPrimitives.ReadUInt16BigEndian(query.AsSpan(offset + 1));
         var questionEnd = offset + 5;
+        if (Silent.ContainsKey(name))
+            return null;
 
         var answers = new List<(ushort Type, byte[] Data)>();
         if (type == TypeMx && Mx.TryGetValue(name, out var mx))
@@ -79,10 +101,20 @@ public sealed class TestDnsServer : IAsyncDisposable
             var family = type == TypeA ? AddressFamily.InterNetwork : AddressFamily.InterNetworkV6;
             answers.AddRange(addresses.Where(a => a.AddressFamily == family).Select(a => (type, a.GetAddressBytes())));
         }
+        else if (type == TypeTxt && Txt.TryGetValue(name, out var texts))
+        {
+            answers.AddRange(texts.Select(t => (TypeTxt, EncodeText(t))));
+        }
+        else if (type == TypePtr && Pointers.TryGetValue(name, out var pointers))
+        {
+            answers.AddRange(pointers.Select(p => (TypePtr, EncodeName(p))));
+        }
 
         var response = new List<byte>();
         response.AddRange(query.AsSpan(0, 2).ToArray());                          // ID
-        var rcode = Missing.ContainsKey(name) ? 3 : 0;
+        var rcode = Failing.ContainsKey(name) ? 2 : Missing.ContainsKey(name) ? 3 : 0;
+        if (rcode != 0)
+            answers.Clear();
         response.AddRange([(byte)(0x84 | (query[2] & 0x01)), (byte)(0x80 | rcode)]); // QR, AA, RD copied; RA; RCODE
         response.AddRange([0, 1, (byte)(answers.Count >> 8), (byte)answers.Count, 0, 0, 0, 0]);
         response.AddRange(query.AsSpan(12, questionEnd - 12).ToArray());
@@ -103,6 +135,22 @@ public sealed class TestDnsServer : IAsyncDisposable
             bytes.AddRange(Encoding.ASCII.GetBytes(label));
         }
         bytes.Add(0);
+        return [.. bytes];
+    }
+
+    /// <summary>TXT RDATA: one or more character-strings of at most 255 octets each (RFC 1035 §3.3.14).</summary>
+    private static byte[] EncodeText(string text)
+    {
+        var raw = Encoding.UTF8.GetBytes(text);
+        var bytes = new List<byte>();
+        for (var start = 0; start < raw.Length || start == 0; start += 255)
+        {
+            var length = Math.Min(255, raw.Length - start);
+            bytes.Add((byte)length);
+            bytes.AddRange(raw.AsSpan(start, length).ToArray());
+            if (raw.Length == 0)
+                break;
+        }
         return [.. bytes];
     }
 
