@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using RestMail.Gateways.Pop3;
 using RestMail.Gateways.Smtp;
 using RestMail.Gateways.Tls;
 
@@ -8,8 +9,8 @@ namespace RestMail.Gateways;
 public static class GatewaysServiceCollectionExtensions
 {
     /// <summary>
-    /// The protocol gateways: the SMTP listeners (MX, submission, submissions) and the TLS certificate
-    /// they share. IMAP and POP3 arrive with their own issues. Needs the storage services, an
+    /// The protocol gateways: the SMTP listeners (MX, submission, submissions), the POP3 listeners
+    /// (STLS and implicit TLS) and the TLS certificate they share. IMAP arrives with its own issue. Needs the storage services, an
     /// <see cref="IGrainFactory"/> (silo or cluster client) and the listener readiness registry.
     /// </summary>
     public static IServiceCollection AddRestMailGateways(this IServiceCollection services)
@@ -30,6 +31,19 @@ public static class GatewaysServiceCollectionExtensions
         services.AddSingleton<SmtpGateway>();
         services.AddSingleton<SmtpListeners>();
         services.AddHostedService(sp => sp.GetRequiredService<SmtpListeners>());
+        AddPop3(services);
         return services;
+    }
+
+    private static void AddPop3(IServiceCollection services)
+    {
+        services.AddOptions<Pop3Options>().BindConfiguration(Pop3Options.SectionName).Validate(
+            o => o.IdleTimeout > TimeSpan.Zero && o.MaxConnectionsPerIp > 0 && o.MaxAuthFailures > 0 && o.AuthBanDuration > TimeSpan.Zero && o.MaxErrors > 0,
+            "RestMail:Pop3 limits (IdleTimeout, MaxConnectionsPerIp, MaxAuthFailures, AuthBanDuration, MaxErrors) must be positive.").ValidateOnStart();
+        services.AddSingleton<Pop3MaildropStore>();
+        services.AddSingleton<Pop3Metrics>();
+        services.AddSingleton<Pop3Gateway>();
+        services.AddSingleton<Pop3Listeners>();
+        services.AddHostedService(sp => sp.GetRequiredService<Pop3Listeners>());
     }
 }

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using RestMail.Grains.Delivery;
 
 namespace RestMail.Grains;
@@ -9,6 +10,8 @@ public static class GrainsServiceCollectionExtensions
     public static IServiceCollection AddRestMailGrains(this IServiceCollection services)
     {
         services.AddSingleton<OutboundQueue>();
+        // The maildrop lock grain's lease clock; tests may register a fake one first.
+        services.TryAddSingleton(TimeProvider.System);
         return services;
     }
 }
