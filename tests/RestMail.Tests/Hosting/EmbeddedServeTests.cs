@@ -70,7 +70,7 @@ public sealed class EmbeddedServeTests
         start.Environment["RestMail__Http__Address"] = "127.0.0.1";
         start.Environment["RestMail__Silo__Port"] = FreePort.Next().ToString(CultureInfo.InvariantCulture);
         start.Environment["RestMail__Silo__GatewayPort"] = FreePort.Next().ToString(CultureInfo.InvariantCulture);
-        foreach (var listener in new[] { "Smtp", "Submission", "Submissions" })
+        foreach (var listener in new[] { "Smtp", "Submission", "Submissions", "Pop3", "Pop3s" })
         {
             start.Environment[$"RestMail__{listener}__Address"] = "127.0.0.1";
             start.Environment[$"RestMail__{listener}__Port"] = "0";
