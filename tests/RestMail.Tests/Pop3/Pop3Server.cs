@@ -23,7 +23,7 @@ public class Pop3Server(PostgresServer postgres) : ApiServer(postgres), IAsyncDi
     public const string Hostname = "pop.restmail.test";
     public const int MaxAuthFailures = 3;
     public const int MaxConnectionsPerIp = 4;
-    public const int MaxErrors = 8;
+    public const int MaxErrors = 12;
 
     private readonly string _dataDir = Path.Combine(Path.GetTempPath(), $"rmt-pop3-{Guid.NewGuid():N}");
 
