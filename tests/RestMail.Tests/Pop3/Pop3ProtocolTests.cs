@@ -51,6 +51,14 @@ public sealed class Pop3ProtocolTests(Pop3Server server) : IClassFixture<Pop3Ser
     }
 
     [Fact]
+    public async Task A_plaintext_client_on_the_implicit_TLS_port_is_disconnected()
+    {
+        await using var client = await RawPop3Client.ConnectAsync(server.Pop3s, server.ValidateCertificate);
+        await client.SendAsync("USER someone\r\n");
+        Assert.True(await client.IsClosedAsync());
+    }
+
+    [Fact]
     public async Task Plaintext_login_is_refused_before_TLS()
     {
         var account = await server.CreateAccountAsync();
