@@ -20,7 +20,7 @@ public sealed partial class Pop3Session : IAsyncDisposable
     /// <summary>RFC 2449 §4: a command line is at most 255 octets including CRLF.</summary>
     public const int MaxCommandLine = 255;
 
-    /// <summary>RFC 5034 §4: AUTH lines and SASL responses may be longer; 12288 as in RFC 4954.</summary>
+    /// <summary>RFC 5034 §4: AUTH lines and SASL responses may be longer; 12288 as in RFC 4954. PASS too.</summary>
     public const int MaxAuthLine = 12288;
 
     private readonly Pop3Gateway _gateway;
@@ -144,8 +144,9 @@ public sealed partial class Pop3Session : IAsyncDisposable
                 else
                 {
                     var command = Pop3Command.Parse(line);
-                    // Only AUTH may carry a long line (its initial response).
-                    next = line.Length + 2 > MaxCommandLine && command.Verb != Pop3Verb.Auth
+                    // AUTH (its initial response) and PASS (passwords may be up to 1024 characters)
+                    // may exceed RFC 2449's 255 octets, up to MaxAuthLine.
+                    next = line.Length + 2 > MaxCommandLine && command.Verb is not (Pop3Verb.Auth or Pop3Verb.Pass)
                         ? Error(Pop3Replies.LineTooLong)
                         : await HandleCommandAsync(command, shutdown);
                 }

@@ -88,11 +88,15 @@ public sealed class Pop3ProtocolTests(Pop3Server server) : IClassFixture<Pop3Ser
     {
         var account = await server.CreateAccountAsync();
         await server.DeliverAsync(account.Id, Pop3Server.Message("only one"));
-        await using var client = await StartTlsAsync();
+        // Its own address: the wrong password below counts against it.
+        await using var client = await StartTlsAsync(IPAddress.Parse("127.0.1.7"));
         Assert.Equal("-ERR Unknown command", await client.CommandAsync("HELO there"));
         Assert.Equal("-ERR Unknown command", await client.CommandAsync(""));
         Assert.Equal("-ERR Unknown command", await client.CommandAsync("\u0001\u0002\u00ff garbage"));
         Assert.Equal("-ERR Line too long", await client.CommandAsync("NOOP " + new string('x', 300)));
+        // A long password is not a long line: PASS may use up to 12288 octets, as AUTH may.
+        Assert.Equal("+OK Send PASS", await client.CommandAsync("USER " + account.Address));
+        Assert.Equal("-ERR [AUTH] Authentication failed", await client.CommandAsync("PASS " + new string('p', 1000)));
         Assert.Equal("-ERR APOP is not supported; use USER/PASS or AUTH PLAIN", await client.CommandAsync("APOP user 0123456789abcdef"));
         Assert.Equal("+OK Send PASS", await client.CommandAsync("user " + account.Address));
         Assert.StartsWith("+OK Maildrop has 1 messages (", await client.CommandAsync("pass " + ApiServer.Password), StringComparison.Ordinal);
