@@ -4,9 +4,15 @@ using RestMail.Grains.Mailboxes;
 using RestMail.Storage.Mail;
 
 // Usage: dotnet run -c Release --project bench/RestMail.Bench -- [--folder-size N] [--deliveries N] [--dir PATH]
+//        dotnet run -c Release --project bench/RestMail.Bench -- smtp [--messages N] [--dir PATH]   (as root; needs postfix, dovecot-lmtpd)
+var directory = args.SkipWhile(a => a != "--dir").Skip(1).FirstOrDefault() ?? Path.Combine(Path.GetTempPath(), "restmail-bench");
+if (args.FirstOrDefault() == "smtp")
+{
+    await RestMail.Bench.Smtp.SmtpBenchmark.RunAsync(directory, Option("--messages", 2_000));
+    return;
+}
 var folderSize = Option("--folder-size", 100_000);
 var deliveries = Option("--deliveries", 5_000);
-var directory = args.SkipWhile(a => a != "--dir").Skip(1).FirstOrDefault() ?? Path.Combine(Path.GetTempPath(), "restmail-bench");
 const int Concurrency = 64;
 
 await using var host = await BenchHost.StartAsync(directory);

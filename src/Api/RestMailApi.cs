@@ -113,6 +113,7 @@ public static class RestMailApi
         admin.MapAdminDomainsEndpoints();
         admin.MapAdminAccountsEndpoints();
         admin.MapAdminAliasesEndpoints();
+        admin.MapAdminQueueEndpoints();
         return app;
     }
 

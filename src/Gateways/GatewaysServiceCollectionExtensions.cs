@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using RestMail.Gateways.Imap;
 using RestMail.Gateways.Pop3;
 using RestMail.Gateways.Smtp;
 using RestMail.Gateways.Tls;
@@ -9,9 +10,10 @@ namespace RestMail.Gateways;
 public static class GatewaysServiceCollectionExtensions
 {
     /// <summary>
-    /// The protocol gateways: the SMTP listeners (MX, submission, submissions), the POP3 listeners
-    /// (STLS and implicit TLS) and the TLS certificate they share. IMAP arrives with its own issue. Needs the storage services, an
-    /// <see cref="IGrainFactory"/> (silo or cluster client) and the listener readiness registry.
+    /// The protocol gateways: the SMTP listeners (MX, submission, submissions), the IMAP listeners
+    /// (STARTTLS, implicit TLS), the POP3 listeners (STLS, implicit TLS) and the TLS certificate they
+    /// share. Needs the storage services, an <see cref="IGrainFactory"/> (silo or cluster client) and
+    /// the listener readiness registry.
     /// </summary>
     public static IServiceCollection AddRestMailGateways(this IServiceCollection services)
     {
@@ -31,6 +33,17 @@ public static class GatewaysServiceCollectionExtensions
         services.AddSingleton<SmtpGateway>();
         services.AddSingleton<SmtpListeners>();
         services.AddHostedService(sp => sp.GetRequiredService<SmtpListeners>());
+
+        services.AddOptions<ImapOptions>().BindConfiguration(ImapOptions.SectionName).Validate(
+            o => o.IdleTimeout > TimeSpan.Zero && o.MaxLineLength >= 1024 && o.MaxLiteralSize > 0 && o.AppendLimit > 0 && o.MaxNestingDepth > 0
+                 && o.MaxConnectionsPerIp > 0 && o.MaxAuthFailures > 0 && o.AuthBanDuration > TimeSpan.Zero && o.MaxErrors > 0 && o.ResubscribeInterval > TimeSpan.Zero,
+            "RestMail:Imap limits (IdleTimeout, MaxLineLength >= 1024, MaxLiteralSize, AppendLimit, MaxNestingDepth, MaxConnectionsPerIp, MaxAuthFailures, AuthBanDuration, MaxErrors, ResubscribeInterval) must be positive.").ValidateOnStart();
+        services.AddSingleton<ImapStore>();
+        services.AddSingleton<ImapMetrics>();
+        services.AddSingleton<ImapGateway>();
+        services.AddSingleton<ImapListeners>();
+        services.AddHostedService(sp => sp.GetRequiredService<ImapListeners>());
+
         AddPop3(services);
         return services;
     }

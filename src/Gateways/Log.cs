@@ -3,7 +3,7 @@ using Microsoft.Extensions.Logging;
 
 namespace RestMail.Gateways;
 
-/// <summary>The gateways' log messages (SMTP: event ids 4000-4099). Never an AUTH payload or a message body.</summary>
+/// <summary>The gateways' log messages (SMTP: event ids 4000-4099, IMAP: 4100-4199, POP3: 4200-4299 in Pop3/Pop3Log.cs). Never an AUTH payload or a message body.</summary>
 internal static partial class Log
 {
     [LoggerMessage(EventId = 4000, Level = LogLevel.Information, Message = "SMTP listener {Listener} accepting connections on {EndPoint}")]
@@ -35,4 +35,25 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 4009, Level = LogLevel.Information, Message = "SMTP message {QueueId} from {Remote} accepted for {Count} recipient(s)")]
     public static partial void SmtpMessageAccepted(ILogger logger, string queueId, IPAddress remote, int count);
+
+    [LoggerMessage(EventId = 4100, Level = LogLevel.Information, Message = "IMAP listener {Listener} accepting connections on {EndPoint}")]
+    public static partial void ImapListening(ILogger logger, string listener, EndPoint endPoint);
+
+    [LoggerMessage(EventId = 4101, Level = LogLevel.Error, Message = "IMAP listener {Listener} could not bind {Address}:{Port}")]
+    public static partial void ImapBindFailed(ILogger logger, Exception exception, string listener, string address, int port);
+
+    [LoggerMessage(EventId = 4102, Level = LogLevel.Debug, Message = "IMAP session from {Remote} ended: {Reason}")]
+    public static partial void ImapSessionEnded(ILogger logger, IPAddress remote, string reason);
+
+    [LoggerMessage(EventId = 4103, Level = LogLevel.Information, Message = "IMAP login failed for {Username} from {Remote}")]
+    public static partial void ImapAuthFailed(ILogger logger, string username, IPAddress remote);
+
+    [LoggerMessage(EventId = 4104, Level = LogLevel.Warning, Message = "IMAP client {Remote} banned after too many failed logins")]
+    public static partial void ImapAuthBanned(ILogger logger, IPAddress remote);
+
+    [LoggerMessage(EventId = 4105, Level = LogLevel.Error, Message = "IMAP session from {Remote} failed")]
+    public static partial void ImapSessionFailed(ILogger logger, Exception exception, IPAddress remote);
+
+    [LoggerMessage(EventId = 4106, Level = LogLevel.Warning, Message = "IMAP command {Command} from {Remote} failed")]
+    public static partial void ImapCommandFailed(ILogger logger, Exception exception, string command, IPAddress remote);
 }

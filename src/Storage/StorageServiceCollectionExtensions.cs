@@ -4,7 +4,9 @@ using RestMail.Storage.Accounts;
 using Npgsql;
 using RestMail.Storage.Blobs;
 using RestMail.Storage.Dkim;
+using RestMail.Storage.Dns;
 using RestMail.Storage.Mail;
+using RestMail.Storage.Queue;
 
 namespace RestMail.Storage;
 
@@ -17,6 +19,8 @@ public static class StorageServiceCollectionExtensions
         services.TryAddSingleton<DirectoryStore>();
         services.AddSingleton<BlobStore>();
         services.AddSingleton<MailQueries>();
+        services.AddSingleton<QueueStore>();
+        services.AddRestMailDns();
         services.AddSingleton<DkimKeyStore>();
         services.AddSingleton<DkimSigner>();
         services.AddHostedService<BlobCollector>();

@@ -12,7 +12,11 @@ namespace RestMail.Grains.Delivery;
 /// recipient resolution, local delivery through each mailbox grain, the sender's Sent copy and
 /// durable queueing of remote recipients. Answers only after every store it reports has committed.
 /// </summary>
+// Reentrant: it keeps no state, and each call spends most of its time awaiting mailbox commits.
+// Without it a stateless worker runs one call at a time per activation (one per core), and every
+// SMTP session and API request in the silo would queue behind one or two group commits.
 [StatelessWorker]
+[Reentrant]
 internal sealed partial class DeliveryGrain(
     DirectoryStore directory,
     OutboundQueue queue,

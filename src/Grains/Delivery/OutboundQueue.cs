@@ -32,8 +32,14 @@ internal sealed class OutboundQueue(NpgsqlDataSource dataSource)
             """);
         references.Parameters.Add(new() { Value = content.Segments.ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bytea });
         var insert = new NpgsqlBatchCommand("""
-            INSERT INTO outbound_queue (account_id, mail_from, recipients, segments, size)
-            VALUES ($1, $2, $3, $4, $5) RETURNING id
+            WITH q AS (
+                INSERT INTO outbound_queue (account_id, mail_from, recipients, segments, size)
+                VALUES ($1, $2, $3, $4, $5) RETURNING id),
+            r AS (
+                INSERT INTO outbound_recipients (queue_id, address)
+                SELECT q.id, a FROM q, unnest($3::text[]) AS a
+                ON CONFLICT DO NOTHING)
+            SELECT id FROM q
             """);
         insert.Parameters.Add(new() { Value = accountId is { } id ? id : DBNull.Value, NpgsqlDbType = NpgsqlDbType.Bigint });
         insert.Parameters.Add(new() { Value = mailFrom });

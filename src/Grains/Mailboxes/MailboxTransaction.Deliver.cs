@@ -102,7 +102,8 @@ internal sealed partial class MailboxTransaction
         p.Add(new() { Value = modSeq });
         p.Add(new() { Value = (int)request.Flags });
         p.Add(new() { Value = Keywords.Normalize(request.Keywords) });
-        p.Add(new() { Value = request.InternalDate ?? DateTimeOffset.UtcNow, NpgsqlDbType = NpgsqlDbType.TimestampTz });
+        // Npgsql writes timestamptz only from UTC offsets; IMAP APPEND and Date headers carry any zone.
+        p.Add(new() { Value = (request.InternalDate ?? DateTimeOffset.UtcNow).ToUniversalTime(), NpgsqlDbType = NpgsqlDbType.TimestampTz });
         p.Add(new() { Value = content.Size });
         p.Add(new() { Value = content.Segments.ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bytea });
         p.Add(Text(summary.FromAddress));
@@ -110,7 +111,7 @@ internal sealed partial class MailboxTransaction
         p.Add(new() { Value = summary.To.ToArray() });
         p.Add(new() { Value = summary.Cc.ToArray() });
         p.Add(Text(summary.Subject));
-        p.Add(new() { Value = summary.Date is { } date ? date : DBNull.Value, NpgsqlDbType = NpgsqlDbType.TimestampTz });
+        p.Add(new() { Value = summary.Date is { } date ? date.ToUniversalTime() : DBNull.Value, NpgsqlDbType = NpgsqlDbType.TimestampTz });
         p.Add(new() { Value = ThreadKeys(summary) });
         p.Add(Text(summary.MessageId));
         p.Add(Text(summary.InReplyTo));

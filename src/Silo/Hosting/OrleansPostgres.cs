@@ -23,6 +23,26 @@ public static class OrleansPostgres
     /// <summary>Makes Npgsql known to DbProviderFactories, which the Orleans ADO.NET providers use (idempotent).</summary>
     public static void RegisterProvider() => DbProviderFactories.RegisterFactory(Invariant, NpgsqlFactory.Instance);
 
+    /// <summary>
+    /// A gateway-role process: an Orleans client of the cluster whose silos are listed in
+    /// PostgreSQL (the same ClusterId and ServiceId as the silos).
+    /// </summary>
+    public static IClientBuilder UseRestMailPostgres(this IClientBuilder client, string connectionString, SiloHostingOptions options)
+    {
+        RegisterProvider();
+        client.Configure<ClusterOptions>(o =>
+        {
+            o.ClusterId = options.ClusterId;
+            o.ServiceId = options.ServiceId;
+        });
+        client.UseAdoNetClustering(o =>
+        {
+            o.Invariant = Invariant;
+            o.ConnectionString = new NpgsqlConnectionStringBuilder(connectionString) { ApplicationName = "restmail-orleans" }.ConnectionString;
+        });
+        return client;
+    }
+
     /// <summary>Configures identity, endpoints, clustering, grain storage and reminders.</summary>
     /// <param name="clusterInPostgres">True: ADO.NET membership (several silos). False: localhost clustering (one silo).</param>
     public static ISiloBuilder UseRestMailPostgres(this ISiloBuilder silo, string connectionString, SiloHostingOptions options, bool clusterInPostgres)

@@ -73,6 +73,9 @@ public sealed class RestMailHost : IAsyncDisposable
         configure?.Invoke(builder);
 
         var options = ReadOptions(builder.Configuration);
+        if (options.Role == ServerRole.Gateway && RestMailDatabase.ConfiguredConnectionString(builder.Configuration) is null)
+            throw new InvalidOperationException(
+                "RestMail:Role=Gateway needs ConnectionStrings:Postgres: a gateway finds the silos through the cluster table in that database.");
         RestMailDatabase database;
         using (var bootstrapLogging = CreateBootstrapLogging(builder.Configuration))
         {
@@ -125,12 +128,19 @@ public sealed class RestMailHost : IAsyncDisposable
 
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Parse(options.Http.Address), options.Http.Port));
 
-        builder.UseOrleans(silo => silo.UseRestMailPostgres(database.ConnectionString, options.Silo, clusterInPostgres: !database.IsEmbedded));
-
         builder.Services.AddRestMailStorage(database.ConnectionString);
-        builder.Services.AddRestMailGrains();
-        builder.Services.AddRestMailApi();
-        builder.Services.AddRestMailGateways();
+        if (options.Role == ServerRole.Gateway)
+        {
+            builder.UseOrleansClient(client => client.UseRestMailPostgres(database.ConnectionString, options.Silo));
+        }
+        else
+        {
+            builder.UseOrleans(silo => silo.UseRestMailPostgres(database.ConnectionString, options.Silo, clusterInPostgres: !database.IsEmbedded));
+            builder.Services.AddRestMailGrains();
+            builder.Services.AddRestMailApi();
+        }
+        if (options.Role != ServerRole.Silo)
+            builder.Services.AddRestMailGateways();
 
         builder.Services.AddHealthChecks()
             .AddCheck<PostgresHealthCheck>("postgres")
@@ -151,7 +161,8 @@ public sealed class RestMailHost : IAsyncDisposable
         lifetime.ApplicationStopping.Register(() => readiness.SetReady(HttpListenerName, false));
 
         app.MapHealthChecks("/healthz", new HealthCheckOptions { ResponseWriter = WriteHealthAsync });
-        app.MapRestMailApi();
+        if (app.Services.GetRequiredService<IOptions<RestMailOptions>>().Value.Role != ServerRole.Gateway)
+            app.MapRestMailApi();
     }
 
     private static Task WriteHealthAsync(HttpContext context, HealthReport report)

@@ -14,6 +14,9 @@ public sealed class RestMailOptions
     /// <summary>Root of everything the server keeps on disk; relative paths are taken from the working directory.</summary>
     public string DataDir { get; set; } = "data";
 
+    /// <summary>What this process runs: everything, the silo and API only, or the protocol gateways only.</summary>
+    public ServerRole Role { get; set; } = ServerRole.All;
+
     public HttpListenerOptions Http { get; set; } = new();
     public ListenerOptions Smtp { get; set; } = new() { Port = 2525 };
     public ListenerOptions Submission { get; set; } = new() { Port = 2587 };

@@ -50,7 +50,7 @@ public class ApiServer(PostgresServer postgres) : IAsyncLifetime
 
     private WebApplication App => _host?.App ?? throw new InvalidOperationException("The API server is not started.");
 
-    public async ValueTask InitializeAsync()
+    public virtual async ValueTask InitializeAsync()
     {
         _connectionString = await postgres.CreateDatabaseAsync();
         await StartHostAsync();
@@ -80,7 +80,7 @@ public class ApiServer(PostgresServer postgres) : IAsyncLifetime
     {
     }
 
-    public async ValueTask DisposeAsync()
+    public virtual async ValueTask DisposeAsync()
     {
         GC.SuppressFinalize(this);
         if (_host is not null)

@@ -11,7 +11,7 @@ public sealed class SmtpEndToEndTests(ShortIdleSmtpServer server) : IClassFixtur
     public async Task Swaks_submits_with_STARTTLS_and_AUTH_and_the_message_arrives()
     {
         var swaks = new[] { "/usr/bin/swaks", "/usr/local/bin/swaks" }.FirstOrDefault(File.Exists);
-        Assert.SkipWhen(swaks is null, "swaks is not installed (apt-get install swaks; .ci/run installs it)");
+        Assert.True(swaks is not null, "swaks is not installed (apt-get install swaks; .ci/run installs it)");
         var sender = await server.CreateAccountAsync();
         var recipient = await server.CreateAccountAsync(domain: sender.Domain);
 

@@ -1,0 +1,349 @@
+using System.Text;
+using System.Text.RegularExpressions;
+using RestMail.Grains.Mailboxes;
+using RestMail.Storage.Mail;
+
+namespace RestMail.Gateways.Imap;
+
+public sealed partial class ImapSession
+{
+    /// <summary>A mailbox name as the client sent it, decoded (modified UTF-7 unless UTF8=ACCEPT), INBOX canonical.</summary>
+    private string ReadMailboxName(ImapReader reader)
+    {
+        var name = ImapMailboxNames.Decode(reader.ReadAString(), _out.Utf8Enabled) ?? throw new ImapParseException("Invalid modified UTF-7 in a mailbox name");
+        return ImapMailboxNames.IsInbox(name) ? "INBOX" : name.TrimEnd(ImapMailboxNames.Delimiter);
+    }
+
+    private void WriteMailboxName(string name) => _out.Text(ImapMailboxNames.Encode(name, _out.Utf8Enabled));
+
+    private static string ImapName(FolderInfo folder) => folder.Role == FolderRole.Inbox ? "INBOX" : folder.Name;
+
+    private async Task<FolderInfo?> FindFolderAsync(string name, CancellationToken ct)
+    {
+        var folders = await _gateway.Queries.ListFoldersAsync(AccountId, ct);
+        return folders.FirstOrDefault(f => string.Equals(ImapName(f), name, StringComparison.Ordinal));
+    }
+
+    /// <summary>
+    /// RFC 9051 §6.3.9 LIST with RFC 5258 LIST-EXTENDED (selection and return options, several
+    /// patterns), RFC 6154 SPECIAL-USE, RFC 3348 CHILDREN, RFC 5819 LIST-STATUS; and RFC 3501 LSUB.
+    /// </summary>
+    private async Task<Next> ListAsync(string tag, ImapReader reader, bool lsub, CancellationToken ct)
+    {
+        reader.ExpectSpace();
+        var selectSubscribed = false;
+        var selectSpecialUse = false;
+        if (!lsub && reader.TryConsume((byte)'('))
+        {
+            while (!reader.TryConsume((byte)')'))
+            {
+                reader.TryConsume((byte)' ');
+                switch (reader.ReadKeyword())
+                {
+                    case "SUBSCRIBED":
+                        selectSubscribed = true;
+                        break;
+                    case "SPECIAL-USE":
+                        selectSpecialUse = true;
+                        break;
+                    case "REMOTE" or "RECURSIVEMATCH":
+                        break;
+                    default:
+                        throw new ImapParseException("Unknown LIST selection option");
+                }
+            }
+            reader.ExpectSpace();
+        }
+        var reference = ImapMailboxNames.Decode(reader.ReadAString(), _out.Utf8Enabled) ?? throw new ImapParseException("Invalid mailbox reference");
+        reader.ExpectSpace();
+        var patterns = new List<string>();
+        if (!lsub && reader.TryConsume((byte)'('))
+        {
+            do
+            {
+                patterns.Add(reader.ReadListMailbox());
+            }
+            while (reader.TryConsume((byte)' '));
+            reader.Expect((byte)')');
+        }
+        else
+        {
+            patterns.Add(reader.ReadListMailbox());
+        }
+        var returnSubscribed = selectSubscribed;
+        var returnSpecialUse = true;
+        string[]? statusItems = null;
+        if (!lsub && reader.TryConsume((byte)' '))
+        {
+            if (!reader.TryConsumeWord("RETURN"))
+                throw new ImapParseException("Expected RETURN");
+            reader.ExpectSpace();
+            reader.Expect((byte)'(');
+            while (!reader.TryConsume((byte)')'))
+            {
+                reader.TryConsume((byte)' ');
+                switch (reader.ReadKeyword())
+                {
+                    case "SUBSCRIBED":
+                        returnSubscribed = true;
+                        break;
+                    case "CHILDREN" or "SPECIAL-USE":
+                        break;
+                    case "STATUS":
+                        reader.ExpectSpace();
+                        statusItems = ReadStatusItems(reader);
+                        break;
+                    default:
+                        throw new ImapParseException("Unknown LIST return option");
+                }
+            }
+        }
+        reader.ExpectEnd();
+
+        // RFC 9051 §6.3.9: an empty pattern asks for the hierarchy delimiter.
+        if (patterns is [""])
+        {
+            _out.Raw(lsub ? "* LSUB" : "* LIST").Raw(" (\\Noselect) \"/\" \"\"\r\n");
+            Tagged(tag, "OK", lsub ? "LSUB completed" : "LIST completed");
+            return Next.Continue;
+        }
+
+        var folders = await _gateway.Queries.ListFoldersAsync(AccountId, ct);
+        var subscribed = (await _gateway.Store.ListSubscriptionsAsync(AccountId, ct)).ToHashSet(StringComparer.Ordinal);
+        // Special-use folders count as subscribed: clients that only show subscribed folders must see them.
+        foreach (var folder in folders.Where(f => f.Role != FolderRole.None))
+            subscribed.Add(ImapName(folder));
+        var existing = folders.ToDictionary(ImapName, StringComparer.Ordinal);
+
+        // Every existing name, plus parents that only exist as hierarchy ("a" for "a/b").
+        var names = new SortedSet<string>(existing.Keys, StringComparer.Ordinal);
+        foreach (var name in existing.Keys.Concat(lsub || selectSubscribed ? subscribed : []).ToList())
+        {
+            for (var cut = name.LastIndexOf(ImapMailboxNames.Delimiter); cut > 0; cut = name.LastIndexOf(ImapMailboxNames.Delimiter, cut - 1))
+                names.Add(name[..cut]);
+        }
+        if (lsub || selectSubscribed)
+            names.UnionWith(subscribed);
+
+        var matchers = patterns.Select(p => PatternToRegex(reference + p)).ToList();
+        foreach (var name in names)
+        {
+            if (!matchers.Any(m => m.IsMatch(name)))
+                continue;
+            var exists = existing.TryGetValue(name, out var folder);
+            var isSubscribed = subscribed.Contains(name);
+            if ((lsub || selectSubscribed) && !isSubscribed)
+                continue;
+            if (selectSpecialUse && (folder is null || folder.Role == FolderRole.None))
+                continue;
+            var hasChildren = names.Any(n => n.StartsWith(name + ImapMailboxNames.Delimiter, StringComparison.Ordinal) && (existing.ContainsKey(n) || !lsub));
+            var attributes = new List<string>();
+            if (!exists)
+                attributes.Add(lsub ? "\\Noselect" : (isSubscribed && !hasChildren ? "\\NonExistent" : "\\Noselect"));
+            if (!lsub)
+                attributes.Add(hasChildren ? "\\HasChildren" : "\\HasNoChildren");
+            if (!lsub && returnSubscribed && isSubscribed)
+                attributes.Add("\\Subscribed");
+            if (returnSpecialUse && folder is not null && SpecialUse(folder.Role) is { } use)
+                attributes.Add(use);
+            _out.Raw(lsub ? "* LSUB (" : "* LIST (").Raw(string.Join(' ', attributes)).Raw(") \"/\" ");
+            WriteMailboxName(name);
+            _out.Line();
+            if (statusItems is not null && folder is not null)
+                await WriteStatusAsync(name, folder, statusItems, ct);
+        }
+        Tagged(tag, "OK", lsub ? "LSUB completed" : "LIST completed");
+        return Next.Continue;
+    }
+
+    /// <summary>RFC 6154 §2 attributes of the special-use roles.</summary>
+    private static string? SpecialUse(FolderRole role) => role switch
+    {
+        FolderRole.Sent => "\\Sent",
+        FolderRole.Drafts => "\\Drafts",
+        FolderRole.Trash => "\\Trash",
+        FolderRole.Junk => "\\Junk",
+        FolderRole.Archive => "\\Archive",
+        _ => null,
+    };
+
+    /// <summary>RFC 9051 §6.3.9: "*" matches anything, "%" anything but the hierarchy delimiter; INBOX is case-insensitive.</summary>
+    private static Regex PatternToRegex(string pattern)
+    {
+        if (pattern.StartsWith("INBOX", StringComparison.OrdinalIgnoreCase))
+            pattern = string.Concat("INBOX", pattern.AsSpan(5));
+        var regex = new StringBuilder("^");
+        foreach (var c in pattern)
+        {
+            regex.Append(c switch
+            {
+                '*' => ".*",
+                '%' => "[^/]*",
+                _ => Regex.Escape(c.ToString()),
+            });
+        }
+        regex.Append('$');
+        return new Regex(regex.ToString(), RegexOptions.CultureInvariant | RegexOptions.Singleline, TimeSpan.FromSeconds(1));
+    }
+
+    private static string[] ReadStatusItems(ImapReader reader)
+    {
+        var items = new List<string>();
+        reader.Expect((byte)'(');
+        do
+        {
+            var item = reader.ReadKeyword();
+            if (item is not ("MESSAGES" or "UIDNEXT" or "UIDVALIDITY" or "UNSEEN" or "RECENT" or "SIZE"))
+                throw new ImapParseException("Unknown STATUS item " + item);
+            items.Add(item);
+        }
+        while (reader.TryConsume((byte)' '));
+        reader.Expect((byte)')');
+        return [.. items];
+    }
+
+    /// <summary>RFC 9051 §6.3.11 STATUS, with RFC 8438 SIZE.</summary>
+    private async Task<Next> StatusAsync(string tag, ImapReader reader, CancellationToken ct)
+    {
+        reader.ExpectSpace();
+        var name = ReadMailboxName(reader);
+        reader.ExpectSpace();
+        var items = ReadStatusItems(reader);
+        reader.ExpectEnd();
+        var folder = await FindFolderAsync(name, ct);
+        if (folder is null)
+        {
+            Tagged(tag, "NO", "[NONEXISTENT] No such mailbox");
+            return Next.Continue;
+        }
+        await WriteStatusAsync(name, folder, items, ct);
+        Tagged(tag, "OK", "STATUS completed");
+        return Next.Continue;
+    }
+
+    private Task WriteStatusAsync(string name, FolderInfo folder, string[] items, CancellationToken ct)
+    {
+        _out.Raw("* STATUS ");
+        WriteMailboxName(name);
+        _out.Raw(" (");
+        for (var i = 0; i < items.Length; i++)
+        {
+            if (i > 0)
+                _out.Raw(" ");
+            _out.Raw(items[i]).Raw(" ").Number(items[i] switch
+            {
+                "MESSAGES" => folder.Total,
+                "UIDNEXT" => folder.UidNext,
+                "UIDVALIDITY" => folder.UidValidity,
+                "UNSEEN" => folder.Unread,
+                "SIZE" => folder.SizeBytes,
+                _ => 0,
+            });
+        }
+        _out.Raw(")\r\n");
+        return Task.CompletedTask;
+    }
+
+    /// <summary>RFC 9051 §6.3.4 CREATE; a trailing delimiter is dropped (it only declares the intent to hold children).</summary>
+    private async Task<Next> CreateAsync(string tag, ImapReader reader, CancellationToken ct)
+    {
+        reader.ExpectSpace();
+        var name = ReadMailboxName(reader);
+        reader.ExpectEnd();
+        if (name == "INBOX" || await FindFolderAsync(name, ct) is not null)
+        {
+            Tagged(tag, "NO", "[ALREADYEXISTS] Mailbox already exists");
+            return Next.Continue;
+        }
+        var result = await Mailbox.CreateFolderAsync(name, FolderRole.None);
+        return FolderOutcome(tag, result.Status, "CREATE");
+    }
+
+    /// <summary>RFC 9051 §6.3.5 DELETE: special-use folders and INBOX stay.</summary>
+    private async Task<Next> DeleteAsync(string tag, ImapReader reader, CancellationToken ct)
+    {
+        reader.ExpectSpace();
+        var name = ReadMailboxName(reader);
+        reader.ExpectEnd();
+        var folder = await FindFolderAsync(name, ct);
+        if (folder is null)
+        {
+            Tagged(tag, "NO", "[NONEXISTENT] No such mailbox");
+            return Next.Continue;
+        }
+        if (_selected?.FolderId == folder.Id)
+        {
+            _selected = null;
+            _state = SessionState.Authenticated;
+        }
+        var result = await Mailbox.DeleteFolderAsync(folder.Id);
+        return FolderOutcome(tag, result.Status, "DELETE");
+    }
+
+    /// <summary>RFC 9051 §6.3.6 RENAME, children included; renaming INBOX is refused.</summary>
+    private async Task<Next> RenameAsync(string tag, ImapReader reader, CancellationToken ct)
+    {
+        reader.ExpectSpace();
+        var from = ReadMailboxName(reader);
+        reader.ExpectSpace();
+        var to = ReadMailboxName(reader);
+        reader.ExpectEnd();
+        var folders = await _gateway.Queries.ListFoldersAsync(AccountId, ct);
+        var folder = folders.FirstOrDefault(f => ImapName(f) == from);
+        if (folder is null)
+        {
+            Tagged(tag, "NO", "[NONEXISTENT] No such mailbox");
+            return Next.Continue;
+        }
+        if (to == "INBOX" || folders.Any(f => ImapName(f) == to))
+        {
+            Tagged(tag, "NO", "[ALREADYEXISTS] Target mailbox exists");
+            return Next.Continue;
+        }
+        var result = await Mailbox.RenameFolderAsync(folder.Id, to);
+        if (result.Status == FolderStatus.Ok)
+        {
+            var prefix = from + ImapMailboxNames.Delimiter;
+            foreach (var child in folders.Where(f => f.Name.StartsWith(prefix, StringComparison.Ordinal)))
+                await Mailbox.RenameFolderAsync(child.Id, to + child.Name[from.Length..]);
+            await _gateway.Store.RenameSubscriptionsAsync(AccountId, from, to, ct);
+            if (_selected?.FolderId == folder.Id)
+                _selected.Name = to;
+        }
+        return FolderOutcome(tag, result.Status, "RENAME");
+    }
+
+    private Next FolderOutcome(string tag, FolderStatus status, string command)
+    {
+        switch (status)
+        {
+            case FolderStatus.Ok:
+                Tagged(tag, "OK", command + " completed");
+                break;
+            case FolderStatus.NotFound:
+                Tagged(tag, "NO", "[NONEXISTENT] No such mailbox");
+                break;
+            case FolderStatus.NameTaken:
+                Tagged(tag, "NO", "[ALREADYEXISTS] Mailbox already exists");
+                break;
+            case FolderStatus.Protected:
+                Tagged(tag, "NO", "[CANNOT] Special-use mailboxes cannot be deleted or renamed");
+                break;
+            default:
+                Tagged(tag, "NO", "[CANNOT] Invalid mailbox name");
+                break;
+        }
+        return Next.Continue;
+    }
+
+    /// <summary>RFC 9051 §6.3.7/§6.3.8: a subscription is a name; it may name nothing.</summary>
+    private async Task<Next> SubscribeAsync(string tag, ImapReader reader, bool subscribe, CancellationToken ct)
+    {
+        reader.ExpectSpace();
+        var name = ReadMailboxName(reader);
+        reader.ExpectEnd();
+        await _gateway.Store.SetSubscribedAsync(AccountId, name, subscribe, ct);
+        Tagged(tag, "OK", subscribe ? "SUBSCRIBE completed" : "UNSUBSCRIBE completed");
+        return Next.Continue;
+    }
+}

@@ -1,0 +1,121 @@
+using System.Data;
+using Npgsql;
+using RestMail.Grains.Mailboxes;
+using RestMail.Storage.Mail;
+
+namespace RestMail.Gateways.Imap;
+
+/// <summary>
+/// The IMAP gateway's reads, straight from PostgreSQL (writes go through the mailbox grain), and its
+/// one table of its own: subscriptions. Every query is scoped by account.
+/// </summary>
+public sealed class ImapStore(NpgsqlDataSource dataSource)
+{
+    /// <summary>
+    /// The folder row, its UIDs and the account's highest MODSEQ in one repeatable-read snapshot, so
+    /// that changes after that MODSEQ are exactly the ones the session has not seen.
+    /// </summary>
+    public async Task<ImapFolderSnapshot?> SelectAsync(long accountId, long folderId, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(IsolationLevel.RepeatableRead, cancellationToken);
+        await using var batch = new NpgsqlBatch(connection, transaction);
+        batch.BatchCommands.Add(Command("""
+            SELECT f.id, f.name, f.role, f.total, f.unread, f.size_bytes, f.uid_validity, f.uid_next, f.modseq, a.highest_modseq
+            FROM folders f JOIN accounts a ON a.id = f.account_id WHERE f.account_id = $1 AND f.id = $2
+            """, accountId, folderId));
+        batch.BatchCommands.Add(Command("SELECT uid, id FROM messages WHERE account_id = $1 AND folder_id = $2 ORDER BY uid", accountId, folderId));
+        batch.BatchCommands.Add(Command("SELECT min(uid) FROM messages WHERE account_id = $1 AND folder_id = $2 AND flags & 1 = 0", accountId, folderId));
+        batch.BatchCommands.Add(Command("""
+            SELECT DISTINCT k FROM messages, unnest(keywords) AS k WHERE account_id = $1 AND folder_id = $2 ORDER BY k LIMIT 200
+            """, accountId, folderId));
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+        if (!await reader.ReadAsync(cancellationToken))
+            return null;
+        var folder = new FolderInfo(reader.GetInt64(0), reader.GetString(1), FolderRoles.FromColumn(reader.IsDBNull(2) ? null : reader.GetString(2)),
+            reader.GetInt64(3), reader.GetInt64(4), reader.GetInt64(5), reader.GetInt64(6), reader.GetInt64(7), reader.GetInt64(8));
+        var highest = reader.GetInt64(9);
+        await reader.NextResultAsync(cancellationToken);
+        var uids = new List<long>();
+        var ids = new List<long>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            uids.Add(reader.GetInt64(0));
+            ids.Add(reader.GetInt64(1));
+        }
+        await reader.NextResultAsync(cancellationToken);
+        await reader.ReadAsync(cancellationToken);
+        long? firstUnseen = reader.IsDBNull(0) ? null : reader.GetInt64(0);
+        await reader.NextResultAsync(cancellationToken);
+        var keywords = new List<string>();
+        while (await reader.ReadAsync(cancellationToken))
+            keywords.Add(reader.GetString(0));
+        return new ImapFolderSnapshot(folder, highest, [.. uids], [.. ids], keywords, firstUnseen);
+    }
+
+    /// <summary>The messages of a folder with the given UIDs (those still there), in UID order.</summary>
+    public async Task<IReadOnlyList<ImapMessage>> GetMessagesAsync(long accountId, long folderId, IReadOnlyCollection<long> uids, CancellationToken cancellationToken)
+    {
+        if (uids.Count == 0)
+            return [];
+        await using var command = dataSource.CreateCommand("""
+            SELECT id, uid, flags, keywords, internal_date, size, modseq FROM messages
+            WHERE account_id = $1 AND folder_id = $2 AND uid = ANY($3) ORDER BY uid
+            """);
+        command.Parameters.Add(new() { Value = accountId });
+        command.Parameters.Add(new() { Value = folderId });
+        command.Parameters.Add(new() { Value = uids.ToArray() });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var messages = new List<ImapMessage>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            messages.Add(new ImapMessage(reader.GetInt64(0), reader.GetInt64(1), (MessageFlags)reader.GetInt32(2), reader.GetFieldValue<string[]>(3),
+                reader.GetFieldValue<DateTimeOffset>(4), reader.GetInt64(5), reader.GetInt64(6)));
+        }
+        return messages;
+    }
+
+    /// <summary>The names the account subscribed to (LSUB, LIST (SUBSCRIBED)).</summary>
+    public async Task<IReadOnlyList<string>> ListSubscriptionsAsync(long accountId, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("SELECT name FROM imap_subscriptions WHERE account_id = $1 ORDER BY name");
+        command.Parameters.Add(new() { Value = accountId });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var names = new List<string>();
+        while (await reader.ReadAsync(cancellationToken))
+            names.Add(reader.GetString(0));
+        return names;
+    }
+
+    public async Task SetSubscribedAsync(long accountId, string name, bool subscribed, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand(subscribed
+            ? "INSERT INTO imap_subscriptions (account_id, name) VALUES ($1, $2) ON CONFLICT DO NOTHING"
+            : "DELETE FROM imap_subscriptions WHERE account_id = $1 AND name = $2");
+        command.Parameters.Add(new() { Value = accountId });
+        command.Parameters.Add(new() { Value = name });
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>Renames a subscription with its folder (RFC 9051 §6.3.6 leaves it to the server; clients expect it).</summary>
+    public async Task RenameSubscriptionsAsync(long accountId, string oldName, string newName, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("""
+            UPDATE imap_subscriptions SET name = $3 || substr(name, length($2) + 1)
+            WHERE account_id = $1 AND (name = $2 OR starts_with(name, $2 || '/'))
+              AND NOT EXISTS (SELECT 1 FROM imap_subscriptions s WHERE s.account_id = $1 AND s.name = $3 || substr(imap_subscriptions.name, length($2) + 1))
+            """);
+        command.Parameters.Add(new() { Value = accountId });
+        command.Parameters.Add(new() { Value = oldName });
+        command.Parameters.Add(new() { Value = newName });
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    private static NpgsqlBatchCommand Command(string sql, params object[] values)
+    {
+        var command = new NpgsqlBatchCommand(sql);
+        foreach (var value in values)
+            command.Parameters.Add(new NpgsqlParameter { Value = value });
+        return command;
+    }
+}

@@ -1,0 +1,127 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using MimeKit;
+using RestMail.Grains.Queue.MtaSts;
+using RestMail.Storage.Dkim;
+using RestMail.Storage.Queue;
+
+namespace RestMail.Grains.Queue;
+
+/// <summary>
+/// Delivers one outbound queue entry. Keeps nothing in memory between calls: the row in
+/// outbound_queue and its outbound_recipients are the state, written in one transaction per
+/// attempt (which also releases the blob references once the entry is finished).
+/// </summary>
+internal sealed partial class QueueEntryGrain(
+    QueueStore store,
+    MxResolver resolver,
+    MtaStsResolver mtaSts,
+    SmtpSender sender,
+    DestinationLimiter limiter,
+    DsnSender dsn,
+    DkimSigner dkim,
+    IOptions<OutboundOptions> options,
+    TimeProvider time,
+    ILogger<QueueEntryGrain> logger) : Grain, IQueueEntryGrain
+{
+    private long Id => this.GetPrimaryKeyLong();
+
+    public async Task<string?> AttemptAsync()
+    {
+        var cancellationToken = CancellationToken.None;
+        var entry = await store.GetAsync(Id, cancellationToken);
+        if (entry is null || entry.State is "delivered" or "failed")
+            return entry?.State;
+        var pending = entry.Recipients.Where(r => r.State == "queued").Select(r => r.Address).ToList();
+        var raw = await store.GetRawAsync(Id, cancellationToken) ?? throw new InvalidOperationException($"Queue entry {Id} has no content.");
+
+        var outcomes = new List<RecipientOutcome>();
+        if (pending.Count > 0)
+        {
+            var message = await SignAsync(raw, entry.MailFrom, cancellationToken);
+            foreach (var group in pending.GroupBy(DomainOf, StringComparer.OrdinalIgnoreCase))
+            {
+                var route = await mtaSts.ApplyAsync(group.Key, await resolver.ResolveAsync(group.Key, cancellationToken), cancellationToken);
+                if (route.Failure is { } kind)
+                    outcomes.AddRange(group.Select(r => new RecipientOutcome(r, kind, route.Detail)));
+                else
+                {
+                    using var slot = await limiter.AcquireAsync(group.Key, cancellationToken);
+                    outcomes.AddRange(await sender.SendAsync(route, entry.MailFrom, [.. group], message, cancellationToken));
+                }
+            }
+        }
+
+        // Past the lifetime, what is still deferred fails for good.
+        if (time.GetUtcNow() - entry.CreatedAt >= options.Value.MaxLifetime)
+        {
+            outcomes = [.. outcomes.Select(o => o.Kind == RecipientOutcomeKind.Deferred
+                ? o with { Kind = RecipientOutcomeKind.Failed, Detail = $"4.4.7 Message expired after {options.Value.MaxLifetime}; last error: {o.Detail}" }
+                : o)];
+        }
+
+        var progress = await store.RecordAttemptAsync(Id, outcomes, options.Value.DelayAfter(entry.Attempts + 1), cancellationToken);
+        if (progress is null)
+            return (await store.GetAsync(Id, cancellationToken))?.State;
+        LogAttempt(Id, outcomes.Count(o => o.Kind == RecipientOutcomeKind.Delivered), outcomes.Count(o => o.Kind == RecipientOutcomeKind.Deferred),
+            outcomes.Count(o => o.Kind == RecipientOutcomeKind.Failed), progress.State);
+        await dsn.SendAsync(entry, progress.NewlyFailed, raw, cancellationToken);
+        await WarnOfDelayAsync(entry, outcomes, raw, cancellationToken);
+        return progress.State;
+    }
+
+    /// <summary>One "delayed" DSN per entry once it has waited DelayWarningAfter with recipients still deferred.</summary>
+    private async Task WarnOfDelayAsync(QueueEntry entry, List<RecipientOutcome> outcomes, byte[] raw, CancellationToken cancellationToken)
+    {
+        var after = options.Value.DelayWarningAfter;
+        var now = time.GetUtcNow();
+        var deferred = outcomes.Where(o => o.Kind == RecipientOutcomeKind.Deferred)
+            .Select(o => new QueueRecipient(o.Address, "queued", entry.Attempts + 1, o.Detail, now))
+            .ToList();
+        if (after <= TimeSpan.Zero || deferred.Count == 0 || now - entry.CreatedAt < after)
+            return;
+        if (await store.MarkDelayNotifiedAsync(Id, cancellationToken))
+            await dsn.SendDelayAsync(entry, deferred, raw, entry.CreatedAt + options.Value.MaxLifetime, cancellationToken);
+    }
+
+    /// <summary>
+    /// DKIM-signs for the From header's domain (the one DMARC aligns with), else the envelope
+    /// sender's, when that domain is hosted here; the stored message itself stays unsigned.
+    /// </summary>
+    private async Task<MimeMessage> SignAsync(byte[] raw, string mailFrom, CancellationToken cancellationToken)
+    {
+        var message = MimeMessage.Load(new MemoryStream(raw, writable: false), persistent: true, cancellationToken);
+        var from = message.From.Mailboxes.FirstOrDefault()?.Domain;
+        var domain = string.IsNullOrEmpty(from) ? DomainOf(mailFrom) : from.ToLowerInvariant();
+        if (domain.Length == 0)
+            return message;
+        var signed = await dkim.SignAsync(domain, raw, cancellationToken);
+        return ReferenceEquals(signed, raw)
+            ? message
+            : MimeMessage.Load(new MemoryStream(signed, writable: false), persistent: true, cancellationToken);
+    }
+
+    public async Task<bool> BounceAsync()
+    {
+        var cancellationToken = CancellationToken.None;
+        var entry = await store.GetAsync(Id, cancellationToken);
+        if (entry is null || entry.State is "delivered" or "failed")
+            return false;
+        var raw = await store.GetRawAsync(Id, cancellationToken) ?? throw new InvalidOperationException($"Queue entry {Id} has no content.");
+        var outcomes = entry.Recipients.Where(r => r.State == "queued")
+            .Select(r => new RecipientOutcome(r.Address, RecipientOutcomeKind.Failed, "5.0.0 Delivery cancelled by the administrator"))
+            .ToList();
+        var progress = await store.RecordAttemptAsync(Id, outcomes, TimeSpan.Zero, cancellationToken);
+        if (progress is null)
+            return false;
+        await dsn.SendAsync(entry, progress.NewlyFailed, raw, cancellationToken);
+        return true;
+    }
+
+    public Task<bool> DeleteAsync() => store.DeleteAsync(Id, CancellationToken.None);
+
+    private static string DomainOf(string address) => address[(address.LastIndexOf('@') + 1)..].ToLowerInvariant();
+
+    [LoggerMessage(EventId = 2220, Level = LogLevel.Information, Message = "Queue entry {QueueId}: {Delivered} delivered, {Deferred} deferred, {Failed} failed; now {State}")]
+    private partial void LogAttempt(long queueId, int delivered, int deferred, int failed, string state);
+}
