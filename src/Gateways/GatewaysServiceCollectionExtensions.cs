@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using RestMail.Gateways.Imap;
+using RestMail.Gateways.Pop3;
 using RestMail.Gateways.Smtp;
 using RestMail.Gateways.Tls;
 
@@ -10,8 +11,9 @@ public static class GatewaysServiceCollectionExtensions
 {
     /// <summary>
     /// The protocol gateways: the SMTP listeners (MX, submission, submissions), the IMAP listeners
-    /// (STARTTLS, implicit TLS) and the TLS certificate they share. POP3 arrives with its own issue. Needs the storage services, an
-    /// <see cref="IGrainFactory"/> (silo or cluster client) and the listener readiness registry.
+    /// (STARTTLS, implicit TLS), the POP3 listeners (STLS, implicit TLS) and the TLS certificate they
+    /// share. Needs the storage services, an <see cref="IGrainFactory"/> (silo or cluster client) and
+    /// the listener readiness registry.
     /// </summary>
     public static IServiceCollection AddRestMailGateways(this IServiceCollection services)
     {
@@ -41,6 +43,20 @@ public static class GatewaysServiceCollectionExtensions
         services.AddSingleton<ImapGateway>();
         services.AddSingleton<ImapListeners>();
         services.AddHostedService(sp => sp.GetRequiredService<ImapListeners>());
+
+        AddPop3(services);
         return services;
+    }
+
+    private static void AddPop3(IServiceCollection services)
+    {
+        services.AddOptions<Pop3Options>().BindConfiguration(Pop3Options.SectionName).Validate(
+            o => o.IdleTimeout > TimeSpan.Zero && o.MaxConnectionsPerIp > 0 && o.MaxAuthFailures > 0 && o.AuthBanDuration > TimeSpan.Zero && o.MaxErrors > 0,
+            "RestMail:Pop3 limits (IdleTimeout, MaxConnectionsPerIp, MaxAuthFailures, AuthBanDuration, MaxErrors) must be positive.").ValidateOnStart();
+        services.AddSingleton<Pop3MaildropStore>();
+        services.AddSingleton<Pop3Metrics>();
+        services.AddSingleton<Pop3Gateway>();
+        services.AddSingleton<Pop3Listeners>();
+        services.AddHostedService(sp => sp.GetRequiredService<Pop3Listeners>());
     }
 }

@@ -3,7 +3,7 @@ using Microsoft.Extensions.Logging;
 
 namespace RestMail.Gateways;
 
-/// <summary>The gateways' log messages (SMTP: event ids 4000-4099, IMAP: 4100-4199). Never an AUTH payload or a message body.</summary>
+/// <summary>The gateways' log messages (SMTP: event ids 4000-4099, IMAP: 4100-4199, POP3: 4200-4299 in Pop3/Pop3Log.cs). Never an AUTH payload or a message body.</summary>
 internal static partial class Log
 {
     [LoggerMessage(EventId = 4000, Level = LogLevel.Information, Message = "SMTP listener {Listener} accepting connections on {EndPoint}")]

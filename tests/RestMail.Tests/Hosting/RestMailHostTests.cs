@@ -26,7 +26,7 @@ public sealed class RestMailHostTests(PostgresServer postgres)
             ["RestMail:Http:Port"] = "0",
             ["RestMail:Silo:Port"] = FreePort.Next().ToString(CultureInfo.InvariantCulture),
             ["RestMail:Silo:GatewayPort"] = FreePort.Next().ToString(CultureInfo.InvariantCulture),
-            // The SMTP listeners bind for real: loopback, and ports the OS picks so hosts can run side by side.
+            // The gateway listeners bind for real: loopback, and ports the OS picks so hosts can run side by side.
             ["RestMail:Smtp:Address"] = "127.0.0.1",
             ["RestMail:Smtp:Port"] = "0",
             ["RestMail:Submission:Address"] = "127.0.0.1",
@@ -37,6 +37,10 @@ public sealed class RestMailHostTests(PostgresServer postgres)
             ["RestMail:Imap:Port"] = "0",
             ["RestMail:Imaps:Address"] = "127.0.0.1",
             ["RestMail:Imaps:Port"] = "0",
+            ["RestMail:Pop3:Address"] = "127.0.0.1",
+            ["RestMail:Pop3:Port"] = "0",
+            ["RestMail:Pop3s:Address"] = "127.0.0.1",
+            ["RestMail:Pop3s:Port"] = "0",
         });
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(15));
