@@ -75,6 +75,34 @@ public sealed class ImapStore(NpgsqlDataSource dataSource)
         return messages;
     }
 
+    /// <summary>
+    /// UIDs that left the folder (expunged, or moved away) after <paramref name="sinceModSeq"/>, read from
+    /// the change log; null when the log no longer reaches back that far (accounts.changes_floor).
+    /// </summary>
+    public async Task<IReadOnlyList<long>?> GetRemovedUidsSinceAsync(long accountId, long folderId, long sinceModSeq, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(IsolationLevel.RepeatableRead, cancellationToken);
+        await using var batch = new NpgsqlBatch(connection, transaction);
+        batch.BatchCommands.Add(Command("SELECT changes_floor FROM accounts WHERE id = $1", accountId));
+        batch.BatchCommands.Add(Command($"""
+            SELECT CASE WHEN kind = {(int)ChangeKind.Expunged} THEN uid ELSE prev_uid END FROM changes
+            WHERE account_id = $1 AND modseq > $3
+              AND ((kind = {(int)ChangeKind.Expunged} AND folder_id = $2) OR (kind = {(int)ChangeKind.Moved} AND prev_folder_id = $2))
+            """, accountId, folderId, sinceModSeq));
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+        if (!await reader.ReadAsync(cancellationToken) || sinceModSeq < reader.GetInt64(0))
+            return null;
+        await reader.NextResultAsync(cancellationToken);
+        var uids = new List<long>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            if (!reader.IsDBNull(0))
+                uids.Add(reader.GetInt64(0));
+        }
+        return uids;
+    }
+
     /// <summary>The names the account subscribed to (LSUB, LIST (SUBSCRIBED)).</summary>
     public async Task<IReadOnlyList<string>> ListSubscriptionsAsync(long accountId, CancellationToken cancellationToken)
     {

@@ -60,6 +60,16 @@ public class ImapServer(PostgresServer postgres) : ApiServer(postgres), IAsyncDi
         return client;
     }
 
+    /// <summary>A raw-socket session over implicit TLS, past the greeting and logged in with LOGIN.</summary>
+    public async Task<RawImapClient> LoginRawAsync(string address)
+    {
+        var client = await RawImapClient.ConnectAsync(Imaps, ValidateCertificate);
+        await client.ReadLineAsync();
+        var login = await client.CommandAsync("L", $"LOGIN \"{address}\" \"{Password}\"");
+        Assert.StartsWith("L OK", login[^1], StringComparison.Ordinal);
+        return client;
+    }
+
     async ValueTask IAsyncDisposable.DisposeAsync()
     {
         GC.SuppressFinalize(this);
