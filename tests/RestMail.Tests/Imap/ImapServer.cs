@@ -31,6 +31,9 @@ public class ImapServer(PostgresServer postgres) : ApiServer(postgres), IAsyncDi
 
     public IPEndPoint Imaps => Listeners.EndPoints[ImapListeners.ImapsName];
 
+    /// <summary>The host's SMTP MX listener (the test host runs every gateway).</summary>
+    public IPEndPoint Mx => Services.GetRequiredService<RestMail.Gateways.Smtp.SmtpListeners>().EndPoints[RestMail.Gateways.Smtp.SmtpListeners.SmtpName];
+
     private ImapListeners Listeners => Services.GetRequiredService<ImapListeners>();
 
     /// <summary>Accepts exactly the server's own (self-signed) certificate.</summary>
