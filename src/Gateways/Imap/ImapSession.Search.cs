@@ -26,8 +26,7 @@ public sealed partial class ImapSession
             returns = ReadSearchReturn(reader);
             if (reader.TryConsumeWord("CHARSET "))
             {
-                var charset = reader.ReadAString();
-                if (!charset.Equals("UTF-8", StringComparison.OrdinalIgnoreCase) && !charset.Equals("US-ASCII", StringComparison.OrdinalIgnoreCase))
+                if (!IsSupportedCharset(reader.ReadAString()))
                 {
                     ForgetSavedResult(selected, returns);
                     Tagged(tag, "NO", "[BADCHARSET (UTF-8 US-ASCII)] Unsupported charset");
@@ -35,14 +34,7 @@ public sealed partial class ImapSession
                 }
                 reader.ExpectSpace();
             }
-            var keys = new List<ImapSearchKey>();
-            do
-            {
-                keys.Add(ReadSearchKey(reader, selected));
-            }
-            while (reader.TryConsume((byte)' '));
-            reader.ExpectEnd();
-            program = keys.Count == 1 ? keys[0] : new ImapAllOfSearchKey(keys);
+            program = ReadSearchProgram(reader, selected);
         }
         catch (ImapParseException)
         {
@@ -54,14 +46,7 @@ public sealed partial class ImapSession
         if (_searchUsesModSeq)
             _condStore = true;
 
-        var messages = await _gateway.Store.GetMessagesAsync(AccountId, selected.FolderId, Enumerable.Range(1, selected.Announced).Select(selected.UidAt).ToList(), ct);
-        var found = new List<ImapMessage>();
-        foreach (var message in messages)
-        {
-            var sequence = selected.SequenceOf(message.Uid);
-            if (sequence > 0 && await MatchesAsync(program, new ImapSearchCandidate(sequence, message), ct))
-                found.Add(message);
-        }
+        var found = await FindAsync(program, selected, ct);
         var results = found.Select(m => uid ? m.Uid : selected.SequenceOf(m.Uid)).ToList();
         long? highestModSeq = _searchUsesModSeq && found.Count > 0 ? found.Max(m => m.ModSeq) : null;
         if (returns is null)
@@ -71,6 +56,37 @@ public sealed partial class ImapSession
         await ReportChangesAsync(expungeAllowed: uid, ct);
         Tagged(tag, "OK", "SEARCH completed");
         return Next.Continue;
+    }
+
+    /// <summary>RFC 9051 §6.4.4: UTF-8 must be supported; US-ASCII is a subset of it.</summary>
+    private static bool IsSupportedCharset(string charset) =>
+        charset.Equals("UTF-8", StringComparison.OrdinalIgnoreCase) || charset.Equals("US-ASCII", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>search-key *(SP search-key) to the end of the command: all must match.</summary>
+    private ImapSearchKey ReadSearchProgram(ImapReader reader, ImapSelectedFolder selected)
+    {
+        var keys = new List<ImapSearchKey>();
+        do
+        {
+            keys.Add(ReadSearchKey(reader, selected));
+        }
+        while (reader.TryConsume((byte)' '));
+        reader.ExpectEnd();
+        return keys.Count == 1 ? keys[0] : new ImapAllOfSearchKey(keys);
+    }
+
+    /// <summary>The messages the client knows that match, in UID (and so sequence) order.</summary>
+    private async Task<List<ImapMessage>> FindAsync(ImapSearchKey program, ImapSelectedFolder selected, CancellationToken ct)
+    {
+        var messages = await _gateway.Store.GetMessagesAsync(AccountId, selected.FolderId, Enumerable.Range(1, selected.Announced).Select(selected.UidAt).ToList(), ct);
+        var found = new List<ImapMessage>();
+        foreach (var message in messages)
+        {
+            var sequence = selected.SequenceOf(message.Uid);
+            if (sequence > 0 && await MatchesAsync(program, new ImapSearchCandidate(sequence, message), ct))
+                found.Add(message);
+        }
+        return found;
     }
 
     private async Task<bool> MatchesAsync(ImapSearchKey program, ImapSearchCandidate candidate, CancellationToken ct)

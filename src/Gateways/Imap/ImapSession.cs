@@ -327,7 +327,7 @@ public sealed partial class ImapSession : IAsyncDisposable
         }
         if (_state != SessionState.Selected || _selected is null)
         {
-            return Task.FromResult(name is "CLOSE" or "UNSELECT" or "EXPUNGE" or "FETCH" or "STORE" or "COPY" or "MOVE" or "SEARCH" or "CHECK"
+            return Task.FromResult(name is "CLOSE" or "UNSELECT" or "EXPUNGE" or "FETCH" or "STORE" or "COPY" or "MOVE" or "SEARCH" or "SORT" or "THREAD" or "CHECK"
                 ? Bad(tag, "No mailbox selected")
                 : Bad(tag, "Unknown command"));
         }
@@ -342,6 +342,8 @@ public sealed partial class ImapSession : IAsyncDisposable
             ("COPY", _) => CopyAsync(tag, reader, uid, move: false, ct),
             ("MOVE", _) => CopyAsync(tag, reader, uid, move: true, ct),
             ("SEARCH", _) => SearchAsync(tag, reader, uid, ct),
+            ("SORT", _) => SortAsync(tag, reader, uid, ct),
+            ("THREAD", _) => ThreadAsync(tag, reader, uid, ct),
             _ => Task.FromResult(Bad(tag, "Unknown command")),
         };
     }
