@@ -42,6 +42,7 @@ public sealed partial class ImapSession : IAsyncDisposable
         Continue,
         Close,
         StartTls,
+        Compress,
     }
 
     public ImapSession(ImapGateway gateway, ImapEndpointKind kind, Socket socket)
@@ -195,6 +196,23 @@ public sealed partial class ImapSession : IAsyncDisposable
                 OpenPipes();
                 continue;
             }
+            if (next == Next.Compress)
+            {
+                // RFC 4978 §3: the client waits for the OK before it compresses; bytes already here
+                // would be compressed data read as plain, so such a client is cut off.
+                var early = !buffer.IsEmpty;
+                _reader.AdvanceTo(buffer.End);
+                if (early)
+                    _out.Raw("* BYE Data sent before COMPRESS completed\r\n");
+                await FlushAsync(shutdown);
+                if (early)
+                    return "data before COMPRESS completed";
+                await _reader.CompleteAsync();
+                await _writer.CompleteAsync();
+                _compressed = true;
+                OpenPipes();
+                continue;
+            }
             _reader.AdvanceTo(buffer.Start, buffer.End);
             await FlushAsync(shutdown);
             if (next == Next.Close)
@@ -290,6 +308,8 @@ public sealed partial class ImapSession : IAsyncDisposable
             {
                 case "ENABLE":
                     return Done(tag, EnableCommand(reader));
+                case "COMPRESS":
+                    return Task.FromResult(Compress(tag, reader));
                 case "NAMESPACE":
                     reader.ExpectEnd();
                     // RFC 2342: one personal namespace, no prefix, "/" as the hierarchy delimiter.
@@ -385,8 +405,11 @@ public sealed partial class ImapSession : IAsyncDisposable
 
     private void OpenPipes()
     {
-        _reader = PipeReader.Create(_stream, new StreamPipeReaderOptions(leaveOpen: true));
-        _writer = PipeWriter.Create(_stream, new StreamPipeWriterOptions(leaveOpen: true));
+        var (input, output) = PipeStreams();
+        // The connection stream outlives the pipes (STARTTLS and COMPRESS replace them); DEFLATE
+        // wrappers belong to theirs.
+        _reader = PipeReader.Create(input, new StreamPipeReaderOptions(leaveOpen: !_compressed));
+        _writer = PipeWriter.Create(output, new StreamPipeWriterOptions(leaveOpen: !_compressed));
         _out.SetOutput(_writer);
     }
 

@@ -87,6 +87,8 @@ public sealed class ImapRealClientTests(ImapServer server) : IClassFixture<ImapS
         var first = await ExternalProgram.RunAsync(mbsync, arguments);
         Assert.True(first.ExitCode == 0, first.ToString());
         Assert.Equal(1000, BodiesFetched(first));
+        // mbsync (zlib) turns on COMPRESS=DEFLATE when offered: the mirror above ran compressed.
+        Assert.Contains("COMPRESS DEFLATE", first.Output, StringComparison.Ordinal);
         Assert.Equal(600, CountMaildir(Path.Combine(maildir, "INBOX")));
         Assert.Equal(300, CountMaildir(Path.Combine(maildir, "Projects")));
         Assert.Equal(100, CountMaildir(Path.Combine(maildir, "Projects", "Alpha")));
