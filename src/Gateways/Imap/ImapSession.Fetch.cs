@@ -162,6 +162,9 @@ public sealed partial class ImapSession
             Separate();
             _out.Raw("FLAGS ");
             WriteFlagList(message.Flags, message.Keywords);
+            // RFC 7162 §3.1.4.1: flags the client did not ask for come with their MODSEQ once CONDSTORE is on.
+            if (_condStore && !items.Any(i => i.Kind == ImapFetchKind.ModSeq))
+                _out.Raw(" MODSEQ (").Number(message.ModSeq).Raw(")");
         }
         _out.Raw(")\r\n");
     }

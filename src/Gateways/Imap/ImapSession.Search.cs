@@ -75,24 +75,41 @@ public sealed partial class ImapSession
         return keys.Count == 1 ? keys[0] : new ImapAllOfSearchKey(keys);
     }
 
-    /// <summary>The messages the client knows that match, in UID (and so sequence) order.</summary>
+    /// <summary>
+    /// The messages the client knows that match, in UID (and so sequence) order. A first pass decides
+    /// what the metadata can; the messages left open are read and parsed a few at a time in parallel.
+    /// </summary>
     private async Task<List<ImapMessage>> FindAsync(ImapSearchKey program, ImapSelectedFolder selected, CancellationToken ct)
     {
         var messages = await _gateway.Store.GetMessagesAsync(AccountId, selected.FolderId, Enumerable.Range(1, selected.Announced).Select(selected.UidAt).ToList(), ct);
-        var found = new List<ImapMessage>();
-        foreach (var message in messages)
+        var matched = new bool[messages.Count];
+        var open = new List<(int Index, ImapSearchCandidate Candidate)>();
+        for (var i = 0; i < messages.Count; i++)
         {
-            var sequence = selected.SequenceOf(message.Uid);
-            if (sequence > 0 && await MatchesAsync(program, new ImapSearchCandidate(sequence, message), ct))
-                found.Add(message);
+            var sequence = selected.SequenceOf(messages[i].Uid);
+            if (sequence == 0)
+                continue;
+            var candidate = new ImapSearchCandidate(sequence, messages[i]);
+            switch (program.Matches(candidate))
+            {
+                case true:
+                    matched[i] = true;
+                    break;
+                case null:
+                    open.Add((i, candidate));
+                    break;
+            }
         }
-        return found;
+        await Parallel.ForEachAsync(open, new ParallelOptions { MaxDegreeOfParallelism = ContentSearchParallelism, CancellationToken = ct },
+            async (item, token) => matched[item.Index] = await MatchesWithContentAsync(program, item.Candidate, token));
+        return [.. messages.Where((_, i) => matched[i])];
     }
 
-    private async Task<bool> MatchesAsync(ImapSearchKey program, ImapSearchCandidate candidate, CancellationToken ct)
+    /// <summary>Blob reads and MimeKit parses in flight at once for one SEARCH: enough to hide round trips, few enough for 2 cores.</summary>
+    private const int ContentSearchParallelism = 4;
+
+    private async Task<bool> MatchesWithContentAsync(ImapSearchKey program, ImapSearchCandidate candidate, CancellationToken ct)
     {
-        if (program.Matches(candidate) is { } decided)
-            return decided;
         var raw = await _gateway.Queries.GetRawAsync(AccountId, candidate.Message.Id, ct);
         if (raw is null)
             return false;
