@@ -17,13 +17,15 @@ public sealed partial class ImapSession
     private async Task<Next> SearchAsync(string tag, ImapReader reader, bool uid, CancellationToken ct)
     {
         var selected = _selected!;
-        ImapSearchReturn? returns;
+        ImapSearchReturn? returns = null;
+        var returnsRead = false;
         ImapSearchKey program;
         _searchUsesModSeq = false;
         try
         {
             reader.ExpectSpace();
             returns = ReadSearchReturn(reader);
+            returnsRead = true;
             if (reader.TryConsumeWord("CHARSET "))
             {
                 if (!IsSupportedCharset(reader.ReadAString()))
@@ -39,8 +41,9 @@ public sealed partial class ImapSession
         catch (ImapParseException)
         {
             // RFC 5182 §2.1: a SEARCH ... SAVE that fails leaves "$" empty. Whether SAVE was asked is
-            // unknown when the parse failed before RETURN was read; forgetting is then the safe side.
-            selected.SavedSearch = [];
+            // unknown when the RETURN options themselves did not parse; forgetting is then the safe side.
+            if (!returnsRead || returns?.Save == true)
+                selected.SavedSearch = [];
             throw;
         }
         if (_searchUsesModSeq)

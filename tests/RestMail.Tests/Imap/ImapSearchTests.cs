@@ -99,7 +99,9 @@ public sealed class ImapSearchTests(ImapServer server) : IClassFixture<ImapServe
         // SAVE with MIN only keeps the minimum (RFC 5182 §2.4).
         Assert.Equal(["* ESEARCH (TAG \"g\") MIN 2", "g OK SEARCH completed"], await client.CommandAsync("g", "SEARCH RETURN (SAVE MIN) 2:3"));
         Assert.Equal(["* 2 FETCH (UID 2)", "h OK FETCH completed"], await client.CommandAsync("h", "FETCH $ (UID)"));
-        // A failed SEARCH ... SAVE empties "$".
+        // A failed SEARCH without SAVE leaves "$" alone; a failed SEARCH ... SAVE empties it.
+        Assert.StartsWith("h2 BAD", (await client.CommandAsync("h2", "SEARCH NOSUCHKEY"))[^1], StringComparison.Ordinal);
+        Assert.Equal(["* 2 FETCH (UID 2)", "h3 OK FETCH completed"], await client.CommandAsync("h3", "FETCH $ (UID)"));
         Assert.Equal("i NO", (await client.CommandAsync("i", "SEARCH RETURN (SAVE) CHARSET X-UNKNOWN ALL"))[^1][..4]);
         Assert.Equal(["j OK FETCH completed"], await client.CommandAsync("j", "FETCH $ (UID)"));
     }
