@@ -9,7 +9,7 @@ public sealed partial class ImapSession
     /// uses it without asking (RFC 9051 §7.2.2).
     /// </summary>
     private string ExtensionCapabilities => string.Create(CultureInfo.InvariantCulture,
-        $"LITERAL+ ID ENABLE NAMESPACE IDLE UIDPLUS MOVE UNSELECT CHILDREN SPECIAL-USE LIST-EXTENDED LIST-STATUS STATUS=SIZE APPENDLIMIT={Options.AppendLimit} MULTIAPPEND QUOTA QUOTA=RES-STORAGE UTF8=ACCEPT");
+        $"LITERAL+ ID ENABLE NAMESPACE IDLE UIDPLUS MOVE ESEARCH SEARCHRES CONDSTORE QRESYNC SORT THREAD=ORDEREDSUBJECT THREAD=REFERENCES UNSELECT CHILDREN SPECIAL-USE LIST-EXTENDED LIST-STATUS STATUS=SIZE APPENDLIMIT={Options.AppendLimit} MULTIAPPEND QUOTA QUOTA=RES-STORAGE UTF8=ACCEPT COMPRESS=DEFLATE");
 
     /// <summary>
     /// RFC 9051 §6.1.1 / §6.2: before TLS, STARTTLS and LOGINDISABLED, no mechanisms; after TLS and
@@ -79,6 +79,17 @@ public sealed partial class ImapSession
             {
                 // RFC 6855 §3: quoted strings may now hold UTF-8, mailbox names are UTF-8.
                 _out.Utf8Enabled = true;
+                enabled.Add(name);
+            }
+            else if (name == "CONDSTORE" && !_condStore)
+            {
+                _condStore = true;
+                enabled.Add(name);
+            }
+            else if (name == "QRESYNC" && !_qresync)
+            {
+                // RFC 7162 §3.2.3: QRESYNC implies CONDSTORE.
+                _qresync = _condStore = true;
                 enabled.Add(name);
             }
         }

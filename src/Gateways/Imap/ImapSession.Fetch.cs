@@ -13,7 +13,16 @@ public sealed partial class ImapSession
         var set = reader.ReadSequenceSet();
         reader.ExpectSpace();
         var items = ReadFetchItems(reader);
+        var (changedSince, reportVanished) = reader.TryConsume((byte)' ') ? ReadFetchModifiers(reader) : (null, false);
         reader.ExpectEnd();
+        // RFC 7162 §3.2.6: VANISHED only with UID FETCH, CHANGEDSINCE and QRESYNC enabled.
+        if (reportVanished && !(uid && _qresync && changedSince is not null))
+            throw new ImapParseException("VANISHED needs UID FETCH with CHANGEDSINCE after ENABLE QRESYNC");
+        if (changedSince is not null || items.Any(i => i.Kind == ImapFetchKind.ModSeq))
+            _condStore = true;
+        // RFC 7162 §3.1.4: CHANGEDSINCE implies MODSEQ.
+        if (changedSince is not null && !items.Any(i => i.Kind == ImapFetchKind.ModSeq))
+            items.Add(new ImapFetchItem(ImapFetchKind.ModSeq));
         var selected = _selected!;
         // UID FETCH always reports the UID (RFC 9051 §6.4.9).
         if (uid && !items.Any(i => i.Kind == ImapFetchKind.Uid))
@@ -21,6 +30,15 @@ public sealed partial class ImapSession
         var sequences = selected.Resolve(set, uid);
         var byUid = (await _gateway.Store.GetMessagesAsync(AccountId, selected.FolderId, sequences.Select(selected.UidAt).ToList(), ct))
             .ToDictionary(m => m.Uid);
+        if (changedSince is { } since)
+        {
+            sequences = [.. sequences.Where(s => byUid.TryGetValue(selected.UidAt(s), out var m) && m.ModSeq > since)];
+            if (reportVanished)
+            {
+                var within = set.IsSavedResult ? new ImapSequenceSet([.. selected.SavedSearch.Select(u => (u, u))]) : set;
+                WriteVanishedEarlier(await VanishedSinceAsync(selected, since, within, selected.LargestUid, ct));
+            }
+        }
 
         // RFC 9051 §6.4.5: fetching a body section without PEEK sets \Seen, and the new flags are reported.
         var setsSeen = !selected.ReadOnly && items.Any(i => i.Kind is ImapFetchKind.Section or ImapFetchKind.Binary && !i.Peek);
@@ -144,6 +162,9 @@ public sealed partial class ImapSession
             Separate();
             _out.Raw("FLAGS ");
             WriteFlagList(message.Flags, message.Keywords);
+            // RFC 7162 §3.1.4.1: flags the client did not ask for come with their MODSEQ once CONDSTORE is on.
+            if (_condStore && !items.Any(i => i.Kind == ImapFetchKind.ModSeq))
+                _out.Raw(" MODSEQ (").Number(message.ModSeq).Raw(")");
         }
         _out.Raw(")\r\n");
     }
@@ -243,6 +264,32 @@ public sealed partial class ImapSession
         if (part is not MimeKit.MimePart)
             return parsed.Slice(parsed.RangeOf(part).HeadersEnd, parsed.RangeOf(part).End);
         return ImapBodyStructure.Decode(part);
+    }
+
+    /// <summary>RFC 7162 §3.1.4.1 / §3.2.6 fetch modifiers: "(" CHANGEDSINCE mod-sequence [SP VANISHED] ")".</summary>
+    private static (long? ChangedSince, bool Vanished) ReadFetchModifiers(ImapReader reader)
+    {
+        long? changedSince = null;
+        var vanished = false;
+        reader.Expect((byte)'(');
+        do
+        {
+            switch (reader.ReadKeyword())
+            {
+                case "CHANGEDSINCE":
+                    reader.ExpectSpace();
+                    changedSince = reader.ReadNumber(long.MaxValue);
+                    break;
+                case "VANISHED":
+                    vanished = true;
+                    break;
+                case var other:
+                    throw new ImapParseException("Unknown FETCH modifier " + other);
+            }
+        }
+        while (reader.TryConsume((byte)' '));
+        reader.Expect((byte)')');
+        return (changedSince, vanished);
     }
 
     /// <summary>fetch-att list, a single attribute, or a macro (ALL, FAST, FULL).</summary>

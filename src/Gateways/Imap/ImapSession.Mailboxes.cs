@@ -193,7 +193,7 @@ public sealed partial class ImapSession
         do
         {
             var item = reader.ReadKeyword();
-            if (item is not ("MESSAGES" or "UIDNEXT" or "UIDVALIDITY" or "UNSEEN" or "RECENT" or "SIZE"))
+            if (item is not ("MESSAGES" or "UIDNEXT" or "UIDVALIDITY" or "UNSEEN" or "RECENT" or "SIZE" or "HIGHESTMODSEQ"))
                 throw new ImapParseException("Unknown STATUS item " + item);
             items.Add(item);
         }
@@ -237,6 +237,7 @@ public sealed partial class ImapSession
                 "UIDVALIDITY" => folder.UidValidity,
                 "UNSEEN" => folder.Unread,
                 "SIZE" => folder.SizeBytes,
+                "HIGHESTMODSEQ" => HighestModSeqOf(folder),
                 _ => 0,
             });
         }

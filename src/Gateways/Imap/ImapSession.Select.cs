@@ -9,6 +9,7 @@ public sealed partial class ImapSession
     {
         reader.ExpectSpace();
         var name = ReadMailboxName(reader);
+        var qresync = reader.TryConsume((byte)' ') ? ReadSelectParameters(reader) : null;
         reader.ExpectEnd();
         if (_selected is not null)
         {
@@ -43,8 +44,12 @@ public sealed partial class ImapSession
             _out.Raw("* OK [UNSEEN ").Number(selected.SequenceOf(unseen)).Raw("] First unseen\r\n");
         _out.Raw("* OK [UIDVALIDITY ").Number(snapshot.Folder.UidValidity).Raw("] UIDs valid\r\n");
         _out.Raw("* OK [UIDNEXT ").Number(snapshot.Folder.UidNext).Raw("] Predicted next UID\r\n");
+        // RFC 7162 §3.1.2.1: MODSEQs persist here, so every SELECT says HIGHESTMODSEQ (never NOMODSEQ).
+        _out.Raw("* OK [HIGHESTMODSEQ ").Number(HighestModSeqOf(snapshot.Folder)).Raw("] Highest\r\n");
         _selected = selected;
         _state = SessionState.Selected;
+        if (qresync is not null)
+            await WriteQresyncAsync(selected, snapshot, qresync, ct);
         Tagged(tag, "OK", readOnly ? "[READ-ONLY] EXAMINE completed" : "[READ-WRITE] SELECT completed");
         return Next.Continue;
     }
@@ -94,7 +99,7 @@ public sealed partial class ImapSession
                 var sequence = selected.SequenceOf(change.Uid);
                 if (sequence == 0)
                     continue;
-                WriteExpunge(sequence);
+                WriteExpunge(sequence, change.Uid);
                 selected.RemoveAt(sequence);
             }
         }

@@ -21,6 +21,7 @@ public sealed partial class ImapSession
             reader.ExpectSpace();
             unchangedSince = reader.ReadNumber(long.MaxValue);
             reader.Expect((byte)')');
+            _condStore = true;
             reader.ExpectSpace();
         }
         var mode = reader.TryConsume((byte)'+') ? '+' : reader.TryConsume((byte)'-') ? '-' : '=';
@@ -57,6 +58,7 @@ public sealed partial class ImapSession
         update = update with { UnchangedSince = unchangedSince };
         var result = messages.Count == 0 ? new BulkResult() : await Mailbox.SetFlagsAsync(update);
         var changed = result.Changed.ToDictionary(c => c.Uid);
+        var refused = result.Modified.ToHashSet();
         foreach (var change in result.Changed)
             _ownModSeqs.Add(change.ModSeq);
         var modified = new List<long>();
@@ -67,8 +69,9 @@ public sealed partial class ImapSession
                 continue;
             if (!changed.TryGetValue(message.Uid, out var change))
             {
-                // RFC 7162 §3.1.3: messages changed since UNCHANGEDSINCE are not stored and are listed in MODIFIED.
-                if (unchangedSince is { } since && message.ModSeq > since)
+                // RFC 7162 §3.1.3: messages changed since UNCHANGEDSINCE are not stored and are listed in
+                // MODIFIED. The grain decides under its row lock, so a change racing this STORE counts.
+                if (refused.Contains(message.Id))
                 {
                     modified.Add(uid ? message.Uid : sequence);
                     continue;
@@ -92,6 +95,9 @@ public sealed partial class ImapSession
             _out.Raw("UID ").Number(message.Uid).Raw(" ");
         _out.Raw("FLAGS ");
         WriteFlagList(message.Flags, message.Keywords);
+        // RFC 7162 §3.1.4.1: with CONDSTORE on, the answer carries the new MODSEQ.
+        if (_condStore)
+            _out.Raw(" MODSEQ (").Number(message.ModSeq).Raw(")");
         _out.Raw(")\r\n");
     }
 
@@ -154,7 +160,7 @@ public sealed partial class ImapSession
             var sequence = selected.SequenceOf(source);
             if (sequence == 0)
                 continue;
-            WriteExpunge(sequence);
+            WriteExpunge(sequence, source);
             selected.RemoveAt(sequence);
         }
         await ReportChangesAsync(expungeAllowed: true, ct);

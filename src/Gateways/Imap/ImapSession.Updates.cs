@@ -119,7 +119,7 @@ public sealed partial class ImapSession
                 return false;
             // The client must know a message before it can be told it is gone.
             AnnounceExists(selected);
-            WriteExpunge(sequence);
+            WriteExpunge(sequence, uid);
             selected.RemoveAt(sequence);
             flagChanged.Remove(uid);
         }
@@ -138,12 +138,13 @@ public sealed partial class ImapSession
         _out.Raw("* ").Number(selected.Count).Raw(" EXISTS\r\n");
     }
 
-    private void WriteExpunge(int sequence) => _out.Raw("* ").Number(sequence).Raw(" EXPUNGE\r\n");
-
     private void WriteFlagsFetch(int sequence, ImapMessage message)
     {
         _out.Raw("* ").Number(sequence).Raw(" FETCH (UID ").Number(message.Uid).Raw(" FLAGS ");
         WriteFlagList(message.Flags, message.Keywords);
+        // RFC 7162 §3.1.4.1: once CONDSTORE is on, a flag change carries its MODSEQ.
+        if (_condStore)
+            _out.Raw(" MODSEQ (").Number(message.ModSeq).Raw(")");
         _out.Raw(")\r\n");
     }
 
@@ -162,7 +163,7 @@ public sealed partial class ImapSession
                 if (!present.Contains(selected.UidAt(sequence)))
                 {
                     if (sequence <= selected.Announced)
-                        WriteExpunge(sequence);
+                        WriteExpunge(sequence, selected.UidAt(sequence));
                     selected.RemoveAt(sequence);
                 }
             }

@@ -42,6 +42,7 @@ public sealed partial class ImapSession : IAsyncDisposable
         Continue,
         Close,
         StartTls,
+        Compress,
     }
 
     public ImapSession(ImapGateway gateway, ImapEndpointKind kind, Socket socket)
@@ -195,6 +196,23 @@ public sealed partial class ImapSession : IAsyncDisposable
                 OpenPipes();
                 continue;
             }
+            if (next == Next.Compress)
+            {
+                // RFC 4978 §3: the client waits for the OK before it compresses; bytes already here
+                // would be compressed data read as plain, so such a client is cut off.
+                var early = !buffer.IsEmpty;
+                _reader.AdvanceTo(buffer.End);
+                if (early)
+                    _out.Raw("* BYE Data sent before COMPRESS completed\r\n");
+                await FlushAsync(shutdown);
+                if (early)
+                    return "data before COMPRESS completed";
+                await _reader.CompleteAsync();
+                await _writer.CompleteAsync();
+                _compressed = true;
+                OpenPipes();
+                continue;
+            }
             _reader.AdvanceTo(buffer.Start, buffer.End);
             await FlushAsync(shutdown);
             if (next == Next.Close)
@@ -290,6 +308,8 @@ public sealed partial class ImapSession : IAsyncDisposable
             {
                 case "ENABLE":
                     return Done(tag, EnableCommand(reader));
+                case "COMPRESS":
+                    return Task.FromResult(Compress(tag, reader));
                 case "NAMESPACE":
                     reader.ExpectEnd();
                     // RFC 2342: one personal namespace, no prefix, "/" as the hierarchy delimiter.
@@ -327,7 +347,7 @@ public sealed partial class ImapSession : IAsyncDisposable
         }
         if (_state != SessionState.Selected || _selected is null)
         {
-            return Task.FromResult(name is "CLOSE" or "UNSELECT" or "EXPUNGE" or "FETCH" or "STORE" or "COPY" or "MOVE" or "SEARCH" or "CHECK"
+            return Task.FromResult(name is "CLOSE" or "UNSELECT" or "EXPUNGE" or "FETCH" or "STORE" or "COPY" or "MOVE" or "SEARCH" or "SORT" or "THREAD" or "CHECK"
                 ? Bad(tag, "No mailbox selected")
                 : Bad(tag, "Unknown command"));
         }
@@ -342,6 +362,8 @@ public sealed partial class ImapSession : IAsyncDisposable
             ("COPY", _) => CopyAsync(tag, reader, uid, move: false, ct),
             ("MOVE", _) => CopyAsync(tag, reader, uid, move: true, ct),
             ("SEARCH", _) => SearchAsync(tag, reader, uid, ct),
+            ("SORT", _) => SortAsync(tag, reader, uid, ct),
+            ("THREAD", _) => ThreadAsync(tag, reader, uid, ct),
             _ => Task.FromResult(Bad(tag, "Unknown command")),
         };
     }
@@ -383,8 +405,11 @@ public sealed partial class ImapSession : IAsyncDisposable
 
     private void OpenPipes()
     {
-        _reader = PipeReader.Create(_stream, new StreamPipeReaderOptions(leaveOpen: true));
-        _writer = PipeWriter.Create(_stream, new StreamPipeWriterOptions(leaveOpen: true));
+        var (input, output) = PipeStreams();
+        // The connection stream outlives the pipes (STARTTLS and COMPRESS replace them); DEFLATE
+        // wrappers belong to theirs.
+        _reader = PipeReader.Create(input, new StreamPipeReaderOptions(leaveOpen: !_compressed));
+        _writer = PipeWriter.Create(output, new StreamPipeWriterOptions(leaveOpen: !_compressed));
         _out.SetOutput(_writer);
     }
 

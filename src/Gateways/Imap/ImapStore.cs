@@ -75,6 +75,59 @@ public sealed class ImapStore(NpgsqlDataSource dataSource)
         return messages;
     }
 
+    /// <summary>
+    /// UIDs that left the folder (expunged, or moved away) after <paramref name="sinceModSeq"/>, read from
+    /// the change log; null when the log no longer reaches back that far (accounts.changes_floor).
+    /// </summary>
+    public async Task<IReadOnlyList<long>?> GetRemovedUidsSinceAsync(long accountId, long folderId, long sinceModSeq, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(IsolationLevel.RepeatableRead, cancellationToken);
+        await using var batch = new NpgsqlBatch(connection, transaction);
+        batch.BatchCommands.Add(Command("SELECT changes_floor FROM accounts WHERE id = $1", accountId));
+        batch.BatchCommands.Add(Command($"""
+            SELECT CASE WHEN kind = {(int)ChangeKind.Expunged} THEN uid ELSE prev_uid END FROM changes
+            WHERE account_id = $1 AND modseq > $3
+              AND ((kind = {(int)ChangeKind.Expunged} AND folder_id = $2) OR (kind = {(int)ChangeKind.Moved} AND prev_folder_id = $2))
+            """, accountId, folderId, sinceModSeq));
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+        if (!await reader.ReadAsync(cancellationToken) || sinceModSeq < reader.GetInt64(0))
+            return null;
+        await reader.NextResultAsync(cancellationToken);
+        var uids = new List<long>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            if (!reader.IsDBNull(0))
+                uids.Add(reader.GetInt64(0));
+        }
+        return uids;
+    }
+
+    /// <summary>SORT and THREAD fields of the messages with the given UIDs (RFC 5256), from the summary columns.</summary>
+    public async Task<IReadOnlyList<ImapMessageHeaders>> GetHeadersAsync(long accountId, long folderId, IReadOnlyCollection<long> uids, CancellationToken cancellationToken)
+    {
+        if (uids.Count == 0)
+            return [];
+        await using var command = dataSource.CreateCommand("""
+            SELECT uid, subject, from_address, to_addresses[1], cc_addresses[1], sent_date, internal_date, size,
+                   message_id_header, in_reply_to, references_header
+            FROM messages WHERE account_id = $1 AND folder_id = $2 AND uid = ANY($3) ORDER BY uid
+            """);
+        command.Parameters.Add(new() { Value = accountId });
+        command.Parameters.Add(new() { Value = folderId });
+        command.Parameters.Add(new() { Value = uids.ToArray() });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var headers = new List<ImapMessageHeaders>();
+        string? Text(int i) => reader.IsDBNull(i) ? null : reader.GetString(i);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            headers.Add(new ImapMessageHeaders(reader.GetInt64(0), Text(1), Text(2), Text(3), Text(4),
+                reader.IsDBNull(5) ? null : reader.GetFieldValue<DateTimeOffset>(5), reader.GetFieldValue<DateTimeOffset>(6), reader.GetInt64(7),
+                Text(8), Text(9), reader.GetFieldValue<string[]>(10)));
+        }
+        return headers;
+    }
+
     /// <summary>The names the account subscribed to (LSUB, LIST (SUBSCRIBED)).</summary>
     public async Task<IReadOnlyList<string>> ListSubscriptionsAsync(long accountId, CancellationToken cancellationToken)
     {

@@ -20,4 +20,6 @@ public sealed record BulkResult
     [Id(1)] public IReadOnlyList<long> NotFound { get; init; } = [];
     /// <summary>For copy and move: the target folder does not exist or quota is exceeded.</summary>
     [Id(2)] public DeliveryStatus Status { get; init; } = DeliveryStatus.Stored;
+    /// <summary>For a flag update with UnchangedSince: the messages left alone because they changed after it.</summary>
+    [Id(3)] public IReadOnlyList<long> Modified { get; init; } = [];
 }

@@ -6,13 +6,13 @@ namespace RestMail.Grains.Mailboxes;
 
 internal sealed partial class MailboxTransaction
 {
-    private sealed record Row(long Id, long FolderId, long Uid, MessageFlags Flags, string[] Keywords, long Size, byte[][] Segments);
+    private sealed record Row(long Id, long FolderId, long Uid, MessageFlags Flags, string[] Keywords, long Size, byte[][] Segments, long ModSeq);
 
     /// <summary>Locks the account's messages among <paramref name="ids"/>; the rest are reported as not found.</summary>
     private async Task<(List<Row> Rows, List<long> NotFound)> LockMessagesAsync(IReadOnlyList<long> ids, CancellationToken cancellationToken)
     {
         await using var command = Command("""
-            SELECT id, folder_id, uid, flags, keywords, size, segments FROM messages
+            SELECT id, folder_id, uid, flags, keywords, size, segments, modseq FROM messages
             WHERE account_id = $1 AND id = ANY($2) ORDER BY id FOR UPDATE
             """);
         command.Parameters.Add(new() { Value = _accountId });
@@ -23,7 +23,7 @@ internal sealed partial class MailboxTransaction
             while (await reader.ReadAsync(cancellationToken))
             {
                 rows.Add(new Row(reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2), (MessageFlags)reader.GetInt32(3),
-                    reader.GetFieldValue<string[]>(4), reader.GetInt64(5), reader.GetFieldValue<byte[][]>(6)));
+                    reader.GetFieldValue<string[]>(4), reader.GetInt64(5), reader.GetFieldValue<byte[][]>(6), reader.GetInt64(7)));
             }
         }
         var found = rows.Select(r => r.Id).ToHashSet();
@@ -36,9 +36,16 @@ internal sealed partial class MailboxTransaction
         var add = Keywords.Normalize(update.AddKeywords);
         var remove = update.RemoveKeywords.ToHashSet(StringComparer.Ordinal);
         var changed = new List<MessageChange>();
+        var modified = new List<long>();
         await using var batch = new NpgsqlBatch(_connection, _transaction);
         foreach (var row in rows)
         {
+            // RFC 7162 §3.1.3: UNCHANGEDSINCE is checked under the row lock, so no write slips in between.
+            if (update.UnchangedSince is { } since && row.ModSeq > since)
+            {
+                modified.Add(row.Id);
+                continue;
+            }
             var flags = (row.Flags | update.Add) & ~update.Remove;
             var keywords = Keywords.Normalize(row.Keywords.Where(k => !remove.Contains(k)).Concat(add));
             // RFC 7162 §3.1.3: a store that changes nothing does not advance the MODSEQ.
@@ -64,7 +71,7 @@ internal sealed partial class MailboxTransaction
         }
         if (batch.BatchCommands.Count > 0)
             await batch.ExecuteNonQueryAsync(cancellationToken);
-        return new BulkResult { Changed = changed, NotFound = notFound };
+        return new BulkResult { Changed = changed, NotFound = notFound, Modified = modified };
     }
 
     /// <summary>Reserves <paramref name="count"/> consecutive UIDs in a folder; returns the first.</summary>

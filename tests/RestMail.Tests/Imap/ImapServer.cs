@@ -31,6 +31,9 @@ public class ImapServer(PostgresServer postgres) : ApiServer(postgres), IAsyncDi
 
     public IPEndPoint Imaps => Listeners.EndPoints[ImapListeners.ImapsName];
 
+    /// <summary>The host's SMTP MX listener (the test host runs every gateway).</summary>
+    public IPEndPoint Mx => Services.GetRequiredService<RestMail.Gateways.Smtp.SmtpListeners>().EndPoints[RestMail.Gateways.Smtp.SmtpListeners.SmtpName];
+
     private ImapListeners Listeners => Services.GetRequiredService<ImapListeners>();
 
     /// <summary>Accepts exactly the server's own (self-signed) certificate.</summary>
@@ -57,6 +60,16 @@ public class ImapServer(PostgresServer postgres) : ApiServer(postgres), IAsyncDi
         var endPoint = startTls ? Imap : Imaps;
         await client.ConnectAsync(endPoint.Address.ToString(), endPoint.Port, startTls ? SecureSocketOptions.StartTls : SecureSocketOptions.SslOnConnect, TestContext.Current.CancellationToken);
         await client.AuthenticateAsync(address, password, TestContext.Current.CancellationToken);
+        return client;
+    }
+
+    /// <summary>A raw-socket session over implicit TLS, past the greeting and logged in with LOGIN.</summary>
+    public async Task<RawImapClient> LoginRawAsync(string address)
+    {
+        var client = await RawImapClient.ConnectAsync(Imaps, ValidateCertificate);
+        await client.ReadLineAsync();
+        var login = await client.CommandAsync("L", $"LOGIN \"{address}\" \"{Password}\"");
+        Assert.StartsWith("L OK", login[^1], StringComparison.Ordinal);
         return client;
     }
 

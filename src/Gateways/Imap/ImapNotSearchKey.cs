@@ -1,0 +1,7 @@
+namespace RestMail.Gateways.Imap;
+
+/// <summary>NOT key: unknown stays unknown until the content is there.</summary>
+internal sealed class ImapNotSearchKey(ImapSearchKey inner) : ImapSearchKey
+{
+    public override bool? Matches(ImapSearchCandidate candidate) => !inner.Matches(candidate);
+}

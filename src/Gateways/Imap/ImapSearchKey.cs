@@ -1,0 +1,11 @@
+namespace RestMail.Gateways.Imap;
+
+/// <summary>
+/// One node of a parsed SEARCH program (RFC 9051 §6.4.4). Evaluation is three-valued: null means
+/// "needs the message content", so that the cheap metadata keys decide first and the raw message is
+/// read and parsed only for the candidates they leave open.
+/// </summary>
+internal abstract class ImapSearchKey
+{
+    public abstract bool? Matches(ImapSearchCandidate candidate);
+}

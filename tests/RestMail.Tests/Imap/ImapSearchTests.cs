@@ -1,0 +1,124 @@
+using System.Text;
+using MailKit;
+using MailKit.Search;
+
+namespace RestMail.Tests.Imap;
+
+/// <summary>SEARCH text keys with substring semantics, CHARSET, ESEARCH (RFC 4731) and SEARCHRES (RFC 5182).</summary>
+public sealed class ImapSearchTests(ImapServer server) : IClassFixture<ImapServer>
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    /// <summary>Three messages: plain ASCII; RFC 2047 subject, quoted-printable UTF-8 body, a Cc and an X- header; a base64 attachment.</summary>
+    private async Task<string> SeedAsync()
+    {
+        var account = await server.CreateAccountAsync();
+        await server.DeliverAsync(account.Id, ImapMessages.Simple("Quarterly report", "The numbers look fine."));
+        await server.DeliverAsync(account.Id, Encoding.UTF8.GetBytes(
+            "From: =?utf-8?q?J=C3=BCrgen_M=C3=BCller?= <juergen@example.de>\r\n" +
+            "To: Team <team@example.org>\r\n" +
+            "Cc: Grace <grace@example.net>\r\n" +
+            "Subject: =?utf-8?b?R3LDvMOfZSBhdXMgS8O2bG4=?=\r\n" +
+            "X-Project: Apollo Eleven\r\n" +
+            "Date: Wed, 4 Nov 2026 11:30:00 +0000\r\n" +
+            "MIME-Version: 1.0\r\n" +
+            "Content-Type: text/plain; charset=utf-8\r\n" +
+            "Content-Transfer-Encoding: quoted-printable\r\n" +
+            "\r\n" +
+            "Sch=C3=B6ne Gr=C3=BC=C3=9Fe vom Rhein, und ein Wort: Zwischenablage.\r\n"));
+        await server.DeliverAsync(account.Id, ImapMessages.WithAttachment("Holiday photos"));
+        return account.Address;
+    }
+
+    [Fact]
+    public async Task Text_keys_match_substrings_case_insensitively_in_decoded_headers_and_bodies()
+    {
+        var address = await SeedAsync();
+        using var client = await server.ConnectAsync(address);
+        var inbox = client.Inbox;
+        await inbox.OpenAsync(FolderAccess.ReadOnly, Ct);
+        var uids = await inbox.SearchAsync(SearchQuery.All, Ct);
+        Assert.Equal(3, uids.Count);
+
+        async Task<IList<UniqueId>> Find(SearchQuery query) => await inbox.SearchAsync(query, Ct);
+        // Substrings inside words, any case; the tsvector could not find these.
+        Assert.Equal([uids[0]], await Find(SearchQuery.SubjectContains("ARTERLY REP")));
+        Assert.Equal([uids[1]], await Find(SearchQuery.SubjectContains("grüße aus köln")));
+        Assert.Equal([uids[1]], await Find(SearchQuery.FromContains("MÜLLER")));
+        Assert.Equal([uids[1]], await Find(SearchQuery.FromContains("juergen@example")));
+        Assert.Equal([uids[2]], await Find(SearchQuery.ToContains("eve@")));
+        Assert.Equal([uids[1]], await Find(SearchQuery.CcContains("grace")));
+        Assert.Empty(await Find(SearchQuery.BccContains("grace")));
+        Assert.Equal([uids[1]], await Find(SearchQuery.HeaderContains("X-Project", "apollo ELEV")));
+        // Quoted-printable UTF-8 is decoded before matching; so is a base64 text part.
+        Assert.Equal([uids[1]], await Find(SearchQuery.BodyContains("schöne grüße")));
+        Assert.Equal([uids[1]], await Find(SearchQuery.BodyContains("schenabl")));
+        Assert.Equal([uids[2]], await Find(SearchQuery.BodyContains("second LINE")));
+        Assert.Empty(await Find(SearchQuery.BodyContains("Holiday")));
+        // TEXT covers header and body.
+        Assert.Equal([uids[2]], await Find(SearchQuery.MessageContains("Holiday")));
+        Assert.Equal([uids[0]], await Find(SearchQuery.MessageContains("numbers look")));
+        // Combined with metadata keys, NOT and OR.
+        Assert.Equal([uids[0], uids[2]], await Find(SearchQuery.Not(SearchQuery.FromContains("müller"))));
+        Assert.Equal([uids[0], uids[1]], await Find(SearchQuery.SubjectContains("report").Or(SearchQuery.BodyContains("rhein"))));
+        Assert.Equal([uids[1]], await Find(SearchQuery.BodyContains("rhein").And(SearchQuery.NotSeen)));
+    }
+
+    [Fact]
+    public async Task CHARSET_is_honoured_HEADER_with_an_empty_string_matches_the_field_and_unknown_charsets_get_BADCHARSET()
+    {
+        var address = await SeedAsync();
+        await using var client = await server.LoginRawAsync(address);
+        await client.CommandAsync("s", "SELECT INBOX");
+        Assert.Equal(["* SEARCH 2", "a OK SEARCH completed"], await client.CommandAsync("a", "SEARCH CHARSET UTF-8 SUBJECT \"köln\""));
+        Assert.Equal(["* SEARCH 2", "b OK SEARCH completed"], await client.CommandAsync("b", "SEARCH CHARSET UTF-8 BODY {7+}\r\nSCHÖNE"));
+        Assert.Equal(["* SEARCH 1 2 3", "c OK SEARCH completed"], await client.CommandAsync("c", "SEARCH CHARSET US-ASCII HEADER Subject \"\""));
+        Assert.Equal(["* SEARCH 2", "d OK SEARCH completed"], await client.CommandAsync("d", "SEARCH HEADER X-PROJECT \"\""));
+        Assert.Equal(["* SEARCH 1 3", "e OK SEARCH completed"], await client.CommandAsync("e", "SEARCH NOT HEADER X-Project \"\""));
+        Assert.Equal(["f NO [BADCHARSET (UTF-8 US-ASCII)] Unsupported charset"], await client.CommandAsync("f", "SEARCH CHARSET KOI8-R TEXT x"));
+        Assert.Equal("g BAD", (await client.CommandAsync("g", "SEARCH SUBJECT"))[^1][..5]);
+        Assert.Equal(["* SEARCH 1 2 3", "h OK SEARCH completed"], await client.CommandAsync("h", "SEARCH ALL"));
+    }
+
+    [Fact]
+    public async Task ESEARCH_returns_MIN_MAX_COUNT_ALL_and_SEARCHRES_saves_the_result_for_dollar()
+    {
+        var address = await SeedAsync();
+        await using var client = await server.LoginRawAsync(address);
+        await client.CommandAsync("s", "SELECT INBOX");
+        Assert.Equal(["* ESEARCH (TAG \"a\") UID MIN 1 MAX 3 ALL 1:3 COUNT 3", "a OK SEARCH completed"],
+            await client.CommandAsync("a", "UID SEARCH RETURN (MIN MAX COUNT ALL) ALL"));
+        Assert.Equal(["* ESEARCH (TAG \"b\") ALL 1,3", "b OK SEARCH completed"], await client.CommandAsync("b", "SEARCH RETURN () NOT FROM \"müller\""));
+        Assert.Equal(["* ESEARCH (TAG \"c\") COUNT 0", "c OK SEARCH completed"], await client.CommandAsync("c", "SEARCH RETURN (MIN COUNT) SUBJECT nothing-like-this"));
+
+        // SAVE alone answers no ESEARCH; "$" then names the saved messages in FETCH, STORE and SEARCH.
+        Assert.Equal(["d OK SEARCH completed"], await client.CommandAsync("d", "UID SEARCH RETURN (SAVE) OR SUBJECT report SUBJECT holiday"));
+        var fetch = await client.CommandAsync("e", "UID FETCH $ (FLAGS)");
+        Assert.Equal(["* 1 FETCH (UID 1 FLAGS ())", "* 3 FETCH (UID 3 FLAGS ())", "e OK FETCH completed"], fetch);
+        Assert.Equal(["* SEARCH 3", "f OK SEARCH completed"], await client.CommandAsync("f", "SEARCH $ BODY line"));
+        // SAVE with MIN only keeps the minimum (RFC 5182 §2.4).
+        Assert.Equal(["* ESEARCH (TAG \"g\") MIN 2", "g OK SEARCH completed"], await client.CommandAsync("g", "SEARCH RETURN (SAVE MIN) 2:3"));
+        Assert.Equal(["* 2 FETCH (UID 2)", "h OK FETCH completed"], await client.CommandAsync("h", "FETCH $ (UID)"));
+        // A failed SEARCH without SAVE leaves "$" alone; a failed SEARCH ... SAVE empties it.
+        Assert.StartsWith("h2 BAD", (await client.CommandAsync("h2", "SEARCH NOSUCHKEY"))[^1], StringComparison.Ordinal);
+        Assert.Equal(["* 2 FETCH (UID 2)", "h3 OK FETCH completed"], await client.CommandAsync("h3", "FETCH $ (UID)"));
+        Assert.Equal("i NO", (await client.CommandAsync("i", "SEARCH RETURN (SAVE) CHARSET X-UNKNOWN ALL"))[^1][..4]);
+        Assert.Equal(["j OK FETCH completed"], await client.CommandAsync("j", "FETCH $ (UID)"));
+    }
+
+    [Fact]
+    public async Task MailKit_uses_ESEARCH_with_SearchOptions()
+    {
+        var address = await SeedAsync();
+        using var client = await server.ConnectAsync(address);
+        Assert.True(client.Capabilities.HasFlag(MailKit.Net.Imap.ImapCapabilities.ESearch));
+        Assert.True(client.Capabilities.HasFlag(MailKit.Net.Imap.ImapCapabilities.SearchResults));
+        var inbox = client.Inbox;
+        await inbox.OpenAsync(FolderAccess.ReadOnly, Ct);
+        var results = await inbox.SearchAsync(SearchOptions.All | SearchOptions.Count | SearchOptions.Min | SearchOptions.Max, SearchQuery.MessageContains("example.org"), Ct);
+        Assert.Equal(3, results.Count);
+        Assert.Equal(1u, results.Min!.Value.Id);
+        Assert.Equal(3u, results.Max!.Value.Id);
+        Assert.Equal(3, results.UniqueIds.Count);
+    }
+}
