@@ -32,7 +32,8 @@ internal static class SmtpBenchmark
             | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
         var body = SmtpLoad.Body(4096);
 
-        await using var restMail = await StartRestMailAsync(Path.Combine(directory, "restmail"));
+        using var resolver = new NxDomainResolver();
+        await using var restMail = await StartRestMailAsync(Path.Combine(directory, "restmail"), resolver.Port);
         var directoryStore = restMail.App.Services.GetRequiredService<DirectoryStore>();
         const string restDomain = "rest.test";
         Check((await directoryStore.CreateDomainAsync(restDomain, null, default)).IsOk);
@@ -69,7 +70,7 @@ internal static class SmtpBenchmark
         }
     }
 
-    private static async Task<RestMailHost> StartRestMailAsync(string dataDir)
+    private static async Task<RestMailHost> StartRestMailAsync(string dataDir, int dnsPort)
     {
         var host = await RestMailHost.BuildAsync(["--data-dir", dataDir], builder => builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
@@ -85,6 +86,15 @@ internal static class SmtpBenchmark
             ["RestMail:Submissions:Address"] = "127.0.0.1",
             ["RestMail:Submissions:Port"] = "0",
             ["RestMail:Smtp:MaxConnectionsPerIp"] = "100",
+            ["RestMail:Dns:Servers:0"] = "127.0.0.1:" + dnsPort.ToString(CultureInfo.InvariantCulture),
+            ["RestMail:Imap:Address"] = "127.0.0.1",
+            ["RestMail:Imap:Port"] = "0",
+            ["RestMail:Imaps:Address"] = "127.0.0.1",
+            ["RestMail:Imaps:Port"] = "0",
+            ["RestMail:Pop3:Address"] = "127.0.0.1",
+            ["RestMail:Pop3:Port"] = "0",
+            ["RestMail:Pop3s:Address"] = "127.0.0.1",
+            ["RestMail:Pop3s:Port"] = "0",
             // A log line per message on the console would measure the terminal, not the server.
             ["Logging:LogLevel:Default"] = "Warning",
         }));
