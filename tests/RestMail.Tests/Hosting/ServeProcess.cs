@@ -68,6 +68,9 @@ public sealed class ServeProcess : IDisposable
             start.Environment[$"RestMail__{listener}__Address"] = "127.0.0.1";
             start.Environment[$"RestMail__{listener}__Port"] = "0";
         }
+        // DNS to a loopback port nobody answers on: lookups (the inbound checks) fail at once instead of
+        // waiting on a system resolver the test machine may not reach.
+        start.Environment["RestMail__Dns__Servers__0"] = "127.0.0.1:" + FreePort.Next().ToString(CultureInfo.InvariantCulture);
         foreach (var (key, value) in settings)
             start.Environment[key] = value;
         return new ServeProcess(Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start"));
