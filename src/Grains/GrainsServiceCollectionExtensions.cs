@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using RestMail.Grains.Delivery;
+using RestMail.Grains.Federation;
 using RestMail.Grains.Queue;
 
 namespace RestMail.Grains;
@@ -20,6 +21,7 @@ public static class GrainsServiceCollectionExtensions
             .ValidateOnStart();
         services.AddSingleton<MxResolver>();
         services.AddSingleton<SmtpSender>();
+        services.AddSingleton<FederationSender>();
         services.AddSingleton(sp => new DestinationLimiter(sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<OutboundOptions>>().Value.MaxConnectionsPerDomain));
         services.AddSingleton<DsnSender>();
         services.AddHostedService<OutboundScheduler>();

@@ -5,6 +5,7 @@ using Npgsql;
 using RestMail.Storage.Blobs;
 using RestMail.Storage.Dkim;
 using RestMail.Storage.Dns;
+using RestMail.Storage.Federation;
 using RestMail.Storage.Mail;
 using RestMail.Storage.Queue;
 
@@ -23,6 +24,7 @@ public static class StorageServiceCollectionExtensions
         services.AddRestMailDns();
         services.AddSingleton<DkimKeyStore>();
         services.AddSingleton<DkimSigner>();
+        services.AddRestMailFederation();
         services.AddHostedService<BlobCollector>();
         services.AddSingleton<ChangeLogPruner>();
         services.AddHostedService(sp => sp.GetRequiredService<ChangeLogPruner>());
