@@ -8,12 +8,12 @@ namespace RestMail.Tests.Outbound;
 
 /// <summary>
 /// A minimal authoritative DNS server on 127.0.0.1 (UDP) for the development resolver setting:
-/// answers MX, A and AAAA from its tables, NXDOMAIN for names it was told do not exist, and an
+/// answers MX, A, AAAA and TXT from its tables, NXDOMAIN for names it was told do not exist, and an
 /// empty answer otherwise.
 /// </summary>
 public sealed class TestDnsServer : IAsyncDisposable
 {
-    private const ushort TypeA = 1, TypeMx = 15, TypeAaaa = 28;
+    private const ushort TypeA = 1, TypeMx = 15, TypeTxt = 16, TypeAaaa = 28;
     private readonly UdpClient _udp = new(new IPEndPoint(IPAddress.Loopback, 0));
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _serving;
@@ -27,6 +27,9 @@ public sealed class TestDnsServer : IAsyncDisposable
 
     /// <summary>Name → addresses (A and AAAA).</summary>
     public ConcurrentDictionary<string, IPAddress[]> Addresses { get; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Name → TXT records, each one value (split into 255-octet strings on the wire).</summary>
+    public ConcurrentDictionary<string, string[]> Txt { get; } = new(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>Names answered with NXDOMAIN.</summary>
     public ConcurrentDictionary<string, bool> Missing { get; } = new(StringComparer.OrdinalIgnoreCase);
@@ -72,6 +75,19 @@ public sealed class TestDnsServer : IAsyncDisposable
                 var data = new List<byte> { (byte)(preference >> 8), (byte)preference };
                 data.AddRange(EncodeName(exchange));
                 answers.Add((TypeMx, [.. data]));
+            }
+        }
+        else if (type == TypeTxt && Txt.TryGetValue(name, out var records))
+        {
+            foreach (var record in records)
+            {
+                var data = new List<byte>();
+                foreach (var chunk in Encoding.ASCII.GetBytes(record).Chunk(255))
+                {
+                    data.Add((byte)chunk.Length);
+                    data.AddRange(chunk);
+                }
+                answers.Add((TypeTxt, [.. data]));
             }
         }
         else if (type is TypeA or TypeAaaa && Addresses.TryGetValue(name, out var addresses))
