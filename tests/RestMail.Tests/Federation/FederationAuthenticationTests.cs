@@ -187,4 +187,25 @@ public sealed class FederationAuthenticationTests(FederationPair pair)
         Assert.Equal((key.Kid, "EC", "P-256", "ES256"), (published.Kid, published.Kty, published.Crv, published.Alg));
         Assert.DoesNotContain("\"d\"", json, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task A_rotated_key_is_published_before_it_signs_and_the_old_one_stays_published()
+    {
+        var (sender, recipient) = await pair.CreatePeersAsync();
+        var store = pair.A.Services.GetRequiredService<FederationKeyStore>();
+        var domain = FederationPair.DomainOf(sender.Address);
+        var old = await KeyOfAsync(sender);
+
+        var next = await store.RotateAsync(domain, DateTimeOffset.UtcNow.AddHours(2), Ct);
+
+        Assert.NotNull(next);
+        Assert.Equal([old.Kid, next], (await store.GetPublishedAsync(domain, Ct)).Select(k => k.Kid));
+        Assert.Equal(old.Kid, (await KeyOfAsync(sender)).Kid);
+        // Until it is retired, the old key still verifies what it signed.
+        var body = JsonSerializer.SerializeToUtf8Bytes(Delivery(sender, recipient));
+        using (var response = await PostAsync(body, Sign(old, recipient, body)))
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.True(await store.RetireAsync(old.Kid, Ct));
+        Assert.Equal([next], (await store.GetPublishedAsync(domain, Ct)).Select(k => k.Kid));
+    }
 }

@@ -93,4 +93,26 @@ public sealed class FederationDeliveryTests(FederationPair pair)
         Assert.Contains("550 5.1.1", Assert.Single(entry.Recipients).LastError, StringComparison.Ordinal);
         Assert.Contains("restmail/https", entry.Recipients[0].LastError, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task An_answer_lost_after_the_receiver_committed_is_retried_over_https_with_the_same_key_and_stored_once()
+    {
+        await using var proxy = await AnswerDroppingProxy.StartAsync(pair);
+        var (sender, recipient) = await pair.CreatePeersAsync(recipientEndpoint: new Uri($"https://{FederationPair.NameB}:{proxy.Port}/v1"));
+        var to = recipient.Address;
+
+        var id = await pair.A.SendAsync(sender.Id, sender.Address, Message(sender.Address, to, "lost answer"), to);
+        var first = await pair.A.WaitForStateAsync(id, "queued", e => e.Attempts >= 1);
+
+        // B stored it; A only knows that it does not know, and neither falls back to SMTP nor forgets B.
+        Assert.Contains("same idempotency key", Assert.Single(first.Recipients).LastError, StringComparison.Ordinal);
+        Assert.Single(await pair.B.InboxAsync(recipient.Id));
+        Assert.NotNull(await pair.EndpointSeenByA(FederationPair.DomainOf(to)));
+
+        // The next attempt (forced now rather than after the retry delay) gets B's recorded answer.
+        Assert.Equal("delivered", await pair.A.Grains.GetGrain<RestMail.Grains.Queue.IQueueEntryGrain>(id).AttemptAsync());
+        Assert.Equal(2, proxy.Requests);
+        var stored = Encoding.UTF8.GetString(Assert.Single(await pair.B.InboxAsync(recipient.Id)));
+        Assert.True(CameOverFederation(stored) && !CameOverSmtp(stored), stored);
+    }
 }
