@@ -19,4 +19,12 @@ public interface IRemoteDomainGrain : IGrainWithStringKey
     /// <summary>Delivery to the endpoint failed in a way that calls for SMTP (refused, unreachable, TLS, 5xx, auth): use SMTP for a while.</summary>
     [Alias("Failed")]
     Task FailedAsync(string reason);
+
+    /// <summary>
+    /// The endpoint answered (<paramref name="answered"/>) or a request to it went unanswered. After
+    /// <c>MaxUnanswered</c> unanswered requests in a row the endpoint counts as failed, so a black hole
+    /// cannot hold mail back from SMTP for the whole queue lifetime.
+    /// </summary>
+    [Alias("Report")]
+    Task ReportAsync(bool answered);
 }

@@ -29,7 +29,7 @@ internal sealed partial class FederationSender(
     {
         var senderDomain = mailFrom[(mailFrom.LastIndexOf('@') + 1)..].ToLowerInvariant();
         if (await keys.GetSigningKeyAsync(senderDomain, cancellationToken) is not { } key)
-            return FederationAttempt.UseSmtp($"the sender domain {senderDomain} is not hosted here, so it cannot sign");
+            return FederationAttempt.UseSmtp($"the sender domain {senderDomain} is not hosted here, so it cannot sign", endpointFailed: false);
 
         var body = JsonSerializer.SerializeToUtf8Bytes(new FederationDelivery
         {
@@ -65,7 +65,7 @@ internal sealed partial class FederationSender(
             // Sent, answer lost (timeout, reset): the receiver may have committed. Only the same
             // request with the same idempotency key is safe, so defer and retry over HTTPS.
             LogUncertain(endpoint.AbsoluteUri, e.Message);
-            return Deferred(recipients, $"4.4.2 REST Mail delivery to {endpoint.Host} got no answer ({e.Message}); retrying with the same idempotency key");
+            return Deferred(recipients, $"4.4.2 REST Mail delivery to {endpoint.Host} got no answer ({e.Message}); retrying with the same idempotency key") with { Unanswered = true };
         }
 
         using (response)
@@ -93,7 +93,7 @@ internal sealed partial class FederationSender(
         catch (JsonException e)
         {
             // The receiver answered 200, so it may have delivered: do not risk SMTP, retry the same request.
-            return Deferred(recipients, $"4.5.0 Unreadable answer from {endpoint.Host}: {e.Message}");
+            return Deferred(recipients, $"4.5.0 Unreadable answer from {endpoint.Host}: {e.Message}") with { Unanswered = true };
         }
         var byRecipient = (answer?.Results ?? []).GroupBy(r => r.Recipient, StringComparer.OrdinalIgnoreCase)
             .ToDictionary(g => g.Key, g => g.First(), StringComparer.OrdinalIgnoreCase);

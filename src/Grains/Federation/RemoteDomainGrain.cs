@@ -20,6 +20,10 @@ internal sealed partial class RemoteDomainGrain(
     private Uri? _advertised;
     private DateTimeOffset _advertisedUntil;
     private DateTimeOffset _failedUntil;
+    private int _unanswered;
+
+    /// <summary>Unanswered requests in a row after which the endpoint counts as failed.</summary>
+    public const int MaxUnanswered = 3;
 
     public async Task<string?> GetEndpointAsync()
     {
@@ -50,6 +54,20 @@ internal sealed partial class RemoteDomainGrain(
         _failedUntil = time.GetUtcNow() + options.Value.NegativeTtl;
         LogFailed(Domain, reason);
         return Task.CompletedTask;
+    }
+
+    public async Task ReportAsync(bool answered)
+    {
+        if (answered)
+        {
+            _unanswered = 0;
+            return;
+        }
+        if (++_unanswered >= MaxUnanswered)
+        {
+            _unanswered = 0;
+            await FailedAsync($"{MaxUnanswered} requests in a row went unanswered");
+        }
     }
 
     private async Task<Uri?> LookUpAsync()

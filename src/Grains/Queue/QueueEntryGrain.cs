@@ -119,8 +119,12 @@ internal sealed partial class QueueEntryGrain(
         using (await limiter.AcquireAsync(domain, cancellationToken))
             attempt = await federation.SendAsync(endpoint, entry.MailFrom, domain, recipients, signed, message, IdempotencyKey(entry), cancellationToken);
         if (!attempt.FallBack)
+        {
+            await remote.ReportAsync(answered: !attempt.Unanswered);
             return attempt.Outcomes;
-        await remote.FailedAsync(attempt.Detail);
+        }
+        if (attempt.EndpointFailed)
+            await remote.FailedAsync(attempt.Detail);
         return null;
     }
 

@@ -31,6 +31,8 @@ public static class FederationHttp
                 client.Timeout = sp.GetRequiredService<IOptions<FederationOptions>>().Value.RequestTimeout;
                 client.DefaultRequestVersion = HttpVersion.Version20;
                 client.DefaultVersionPolicy = HttpVersionPolicy.RequestVersionOrLower;
+                // Answers are small (per-recipient results, key sets); a peer cannot make us buffer more.
+                client.MaxResponseContentBufferSize = 1024 * 1024;
             })
             // The pool below already recycles connections; a new handler would only drop warm HTTP/2 connections.
             .SetHandlerLifetime(Timeout.InfiniteTimeSpan);
