@@ -19,6 +19,10 @@ public sealed class SenderKeyResolver(
 
     private readonly ConcurrentDictionary<string, SenderKeys> _cache = new(StringComparer.OrdinalIgnoreCase);
 
+    // A domain whose keys could not be fetched is not asked again for a minute: otherwise every
+    // request naming it would wait on its DNS or its (perhaps deliberately slow) endpoint.
+    private readonly ConcurrentDictionary<string, (DateTimeOffset Until, string Error)> _failures = new(StringComparer.OrdinalIgnoreCase);
+
     /// <summary>The domain's endpoint and the key named <paramref name="kid"/>, or why there is none.</summary>
     public async Task<(SenderKeys? Keys, SecurityKey? Key, string? Error)> FindAsync(string domain, string kid, CancellationToken ct)
     {
@@ -26,9 +30,15 @@ public sealed class SenderKeyResolver(
         if (!_cache.TryGetValue(domain, out var keys) || now >= keys.FetchedAt + options.Value.KeyCacheTtl
             || (keys.Find(kid) is null && now >= keys.FetchedAt + RefetchInterval))
         {
+            if (_failures.TryGetValue(domain, out var failure) && now < failure.Until)
+                return (null, null, failure.Error);
             var (fetched, error) = await FetchAsync(domain, ct);
             if (fetched is null)
+            {
+                _failures[domain] = (now + RefetchInterval, error);
                 return (null, null, error);
+            }
+            _failures.TryRemove(domain, out _);
             _cache[domain] = keys = fetched;
         }
         return keys.Find(kid) is { } key ? (keys, key, null) : (keys, null, $"The key set of {domain} at {keys.Endpoint} has no key '{kid}'.");
