@@ -73,7 +73,7 @@ public static class FederationApi
         if (length > maxMessage)
             return ApiProblems.TooLarge($"The message is {length} bytes; this server accepts at most {maxMessage}.");
         Array.Resize(ref raw, length);
-        return TypedResults.Ok(await receiver.DeliverAsync(sender, request, raw, context.Connection.RemoteIpAddress?.ToString(), ct));
+        return TypedResults.Ok(await receiver.DeliverAsync(sender, request, raw, context.Connection.RemoteIpAddress?.ToString(), context.Request.Protocol, ct));
     }
 
     internal static async Task<Results<Ok<PublishedKeySet>, ProblemHttpResult>> GetKeysAsync(

@@ -16,7 +16,7 @@ public sealed class FederationReceiver(
     FederationDeliveryLog log, BlobStore blobs, IGrainFactory grains, IOptions<RestMailOptions> host, TimeProvider time)
 {
     public async Task<FederationDeliveryResponse> DeliverAsync(
-        AuthenticatedSender sender, FederationDelivery request, byte[] raw, string? clientAddress, CancellationToken ct)
+        AuthenticatedSender sender, FederationDelivery request, byte[] raw, string? clientAddress, string httpProtocol, CancellationToken ct)
     {
         var recipients = request.To.Select(r => MailAddresses.TryNormalizeAddress(r, out var address, out _) ? address : r.Trim().ToLowerInvariant())
             .Distinct(StringComparer.Ordinal).ToList();
@@ -29,7 +29,7 @@ public sealed class FederationReceiver(
         {
             var now = time.GetUtcNow();
             var id = Convert.ToHexStringLower(BitConverter.GetBytes(now.UtcTicks ^ Random.Shared.NextInt64()));
-            var traced = FederationTrail.Prepend(raw, sender, host.Value.EffectiveHostname, id, claim.Claimed, now);
+            var traced = FederationTrail.Prepend(raw, sender, host.Value.EffectiveHostname, id, httpProtocol, claim.Claimed, now);
             AcceptResult accepted;
             try
             {

@@ -10,10 +10,12 @@ namespace RestMail.Api.Federation;
 /// </summary>
 public static class FederationTrail
 {
-    public static byte[] Prepend(byte[] raw, AuthenticatedSender sender, string hostname, string id, IReadOnlyList<string> recipients, DateTimeOffset now)
+    public static byte[] Prepend(
+        byte[] raw, AuthenticatedSender sender, string hostname, string id, string httpProtocol, IReadOnlyList<string> recipients, DateTimeOffset now)
     {
         var builder = new StringBuilder();
-        builder.Append("Received: from ").Append(sender.Endpoint.IdnHost).Append(" (REST Mail federation, ").Append(sender.Endpoint.AbsoluteUri).Append(")\r\n")
+        builder.Append("Received: from ").Append(sender.Endpoint.IdnHost).Append(" (REST Mail federation, ").Append(sender.Endpoint.AbsoluteUri)
+            .Append(", ").Append(httpProtocol).Append(")\r\n")
             .Append("\tby ").Append(hostname).Append(" with RESTMAIL id ").Append(id);
         if (recipients.Count == 1)
             builder.Append("\r\n\tfor <").Append(recipients[0]).Append('>');

@@ -47,6 +47,9 @@ internal sealed partial class FederationSender(
         {
             Content = new ByteArrayContent(body) { Headers = { ContentType = new MediaTypeHeaderValue("application/json") } },
             Headers = { Authorization = new AuthenticationHeaderValue("Bearer", token) },
+            // A request built by hand does not take the client's default version: ask for HTTP/2 here.
+            Version = HttpVersion.Version20,
+            VersionPolicy = HttpVersionPolicy.RequestVersionOrLower,
         };
 
         var http = httpClients.CreateClient(FederationHttp.ClientName);

@@ -34,7 +34,7 @@ public sealed class AnswerDroppingProxy : IAsyncDisposable
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         var certificate = pair.Ca.Issue(FederationPair.NameB);
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, port, listen =>
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(pair.B.Host.Address, port, listen =>
         {
             listen.Protocols = HttpProtocols.Http1AndHttp2;
             listen.UseHttps(certificate);

@@ -37,6 +37,8 @@ public sealed class FederationAuthenticationTests(FederationPair pair)
         {
             Content = new ByteArrayContent(body) { Headers = { ContentType = new MediaTypeHeaderValue("application/json") } },
             Headers = { Authorization = new AuthenticationHeaderValue("Bearer", token) },
+            Version = HttpVersion.Version20,
+            VersionPolicy = HttpVersionPolicy.RequestVersionOrLower,
         };
         return await pair.FederationClient().SendAsync(request, Ct);
     }
@@ -58,6 +60,8 @@ public sealed class FederationAuthenticationTests(FederationPair pair)
         using var response = await PostAsync(body, Sign(await KeyOfAsync(sender), recipient, body));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        // The federation client and Kestrel agree on HTTP/2 through ALPN.
+        Assert.Equal(HttpVersion.Version20, response.Version);
         var result = Assert.Single((await response.Content.ReadFromJsonAsync<FederationDeliveryResponse>(Ct))!.Results);
         Assert.Equal((recipient.Address, "delivered", 250, "2.0.0"), (result.Recipient, result.Status, result.Code, result.EnhancedCode));
         var stored = Encoding.UTF8.GetString(Assert.Single(await pair.B.InboxAsync(recipient.Id)));

@@ -33,7 +33,7 @@ public sealed class FederationDeliveryTests(FederationPair pair)
         Assert.True(CameOverFederation(stored), stored);
         // B's SMTP gateway prepends "with ESMTP" to everything it accepts: this never went through it.
         Assert.False(CameOverSmtp(stored), stored);
-        Assert.Contains($"Received: from {FederationPair.NameA} (REST Mail federation", stored, StringComparison.Ordinal);
+        Assert.Contains($"Received: from {FederationPair.NameA} (REST Mail federation, {pair.A.Endpoint.AbsoluteUri}, HTTP/2)", stored, StringComparison.Ordinal);
         Assert.Contains("smtp.mailfrom=" + FederationPair.DomainOf(sender.Address), stored, StringComparison.Ordinal);
         // The message itself arrives byte for byte, DKIM signature of A included.
         Assert.Contains("DKIM-Signature:", stored, StringComparison.Ordinal);

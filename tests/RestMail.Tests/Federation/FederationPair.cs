@@ -28,16 +28,42 @@ public sealed class FederationPair(PostgresServer postgres) : IAsyncLifetime
 
     public FederationServer B { get; private set; } = null!;
 
+    // Addresses of their own in 127/8, so ports other test runs on this machine hold on 127.0.0.1 do not collide.
+    private static readonly IPAddress AddressA = IPAddress.Parse("127.0.77.1"), AddressB = IPAddress.Parse("127.0.77.2");
+
     public async ValueTask InitializeAsync()
     {
-        int smtpA = FreePort.Next(), smtpB = FreePort.Next();
-        A = new FederationServer(postgres, new FederationHost(NameA, FreePort.Next(), smtpA, smtpB, Ca.Issue(NameA), Ca.PemPath, Dns));
-        B = new FederationServer(postgres, new FederationHost(NameB, FreePort.Next(), smtpB, smtpA, Ca.Issue(NameB), Ca.PemPath, Dns));
-        Dns.Addresses[NameA] = [IPAddress.Loopback];
-        Dns.Addresses[NameB] = [IPAddress.Loopback];
-        // One after the other: two silos starting at once on 2 cores only makes both slow.
-        await B.InitializeAsync();
-        await A.InitializeAsync();
+        Dns.Addresses[NameA] = [AddressA];
+        Dns.Addresses[NameB] = [AddressB];
+        // Free ports are only free when asked; if one was taken meanwhile, start again on new ones.
+        for (var attempt = 1; ; attempt++)
+        {
+            int smtpA = FreePort.Next(), smtpB = FreePort.Next();
+            A = new FederationServer(postgres, new FederationHost(NameA, AddressA, FreePort.Next(), smtpA, smtpB, Ca.Issue(NameA), Ca.PemPath, Dns));
+            B = new FederationServer(postgres, new FederationHost(NameB, AddressB, FreePort.Next(), smtpB, smtpA, Ca.Issue(NameB), Ca.PemPath, Dns));
+            try
+            {
+                // One after the other: two silos starting at once on 2 cores only makes both slow.
+                await B.InitializeAsync();
+                await A.InitializeAsync();
+                return;
+            }
+            catch (Exception e) when (attempt < 5 && IsAddressInUse(e))
+            {
+                await A.DisposeAsync();
+                await B.DisposeAsync();
+            }
+        }
+    }
+
+    private static bool IsAddressInUse(Exception? e)
+    {
+        for (; e is not null; e = e.InnerException)
+        {
+            if (e is System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.AddressAlreadyInUse })
+                return true;
+        }
+        return false;
     }
 
     /// <summary>

@@ -24,7 +24,7 @@ public sealed class FederationServer(PostgresServer postgres, FederationHost hos
     protected override void Configure(WebApplicationBuilder builder)
     {
         base.Configure(builder);
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, host.HttpsPort, listen =>
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(host.Address, host.HttpsPort, listen =>
         {
             listen.Protocols = HttpProtocols.Http1AndHttp2;
             listen.UseHttps(host.Certificate);
@@ -36,6 +36,7 @@ public sealed class FederationServer(PostgresServer postgres, FederationHost hos
         settings["RestMail:Hostname"] = host.Name;
         settings["RestMail:Dns:Servers:0"] = "127.0.0.1:" + host.Dns.Port.ToString(CultureInfo.InvariantCulture);
         settings["RestMail:Dns:Timeout"] = "00:00:02";
+        settings["RestMail:Smtp:Address"] = host.Address.ToString();
         settings["RestMail:Smtp:Port"] = host.SmtpPort.ToString(CultureInfo.InvariantCulture);
         settings["RestMail:Outbound:Port"] = host.PeerSmtpPort.ToString(CultureInfo.InvariantCulture);
         settings["RestMail:Outbound:Timeout"] = "00:00:30";
@@ -46,4 +47,4 @@ public sealed class FederationServer(PostgresServer postgres, FederationHost hos
 }
 
 /// <summary>Where one federation test host lives.</summary>
-public sealed record FederationHost(string Name, int HttpsPort, int SmtpPort, int PeerSmtpPort, X509Certificate2 Certificate, string TrustedCaPath, TestDnsServer Dns);
+public sealed record FederationHost(string Name, IPAddress Address, int HttpsPort, int SmtpPort, int PeerSmtpPort, X509Certificate2 Certificate, string TrustedCaPath, TestDnsServer Dns);
