@@ -13,6 +13,7 @@ using Microsoft.IdentityModel.Tokens;
 using RestMail.Api.Account;
 using RestMail.Api.Admin;
 using RestMail.Api.Auth;
+using RestMail.Api.Federation;
 using RestMail.Api.Folders;
 using RestMail.Api.Messages;
 using RestMail.Api.Problems;
@@ -42,6 +43,9 @@ public static class RestMailApi
         services.TryAddSingleton<ServerSettings>();
         services.TryAddSingleton<SigningKeyProvider>();
         services.TryAddSingleton<TokenIssuer>();
+        services.TryAddSingleton<SenderKeyResolver>();
+        services.TryAddSingleton<FederationAuthenticator>();
+        services.TryAddSingleton<FederationReceiver>();
 
         services.AddOptions<EventStreamOptions>().BindConfiguration("RestMail:Events")
             .Validate(o => o.HeartbeatInterval > TimeSpan.Zero && o.ResubscribeInterval > TimeSpan.Zero, "RestMail:Events intervals must be positive.")
@@ -99,6 +103,7 @@ public static class RestMailApi
 
         var v1 = app.MapGroup("/v1").WithMetadata(new RequestSizeLimitMetadata(DefaultBodyLimit));
         v1.MapAuthEndpoints();
+        v1.MapFederationEndpoints(app.Configuration);
 
         var user = v1.MapGroup("").RequireAuthorization();
         user.MapAccountEndpoints();

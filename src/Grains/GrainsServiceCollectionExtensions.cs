@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using RestMail.Grains.Delivery;
+using RestMail.Grains.Federation;
 using RestMail.Grains.Queue;
 using RestMail.Grains.Queue.MtaSts;
 
@@ -24,6 +25,7 @@ public static class GrainsServiceCollectionExtensions
         services.AddSingleton<RemoteCertificateVerifier>();
         services.AddSingleton<MtaStsResolver>();
         services.AddSingleton<SmtpSender>();
+        services.AddSingleton<FederationSender>();
         services.AddSingleton(sp => new DestinationLimiter(sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<OutboundOptions>>().Value.MaxConnectionsPerDomain));
         services.AddSingleton<DsnSender>();
         services.AddHostedService<OutboundScheduler>();

@@ -5,6 +5,7 @@ using Npgsql;
 using RestMail.Storage.Blobs;
 using RestMail.Storage.Dkim;
 using RestMail.Storage.Dns;
+using RestMail.Storage.Federation;
 using RestMail.Storage.Mail;
 using RestMail.Storage.MailAuth;
 using RestMail.Storage.Queue;
@@ -25,6 +26,7 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<DkimKeyStore>();
         services.AddSingleton<DkimSigner>();
         services.AddRestMailMailAuth();
+        services.AddRestMailFederation();
         services.AddHostedService<BlobCollector>();
         services.AddSingleton<ChangeLogPruner>();
         services.AddHostedService(sp => sp.GetRequiredService<ChangeLogPruner>());

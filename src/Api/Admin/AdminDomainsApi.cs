@@ -7,6 +7,7 @@ using RestMail.Api.Problems;
 using RestMail.Grains.Domains;
 using RestMail.Storage.Accounts;
 using RestMail.Storage.Dkim;
+using RestMail.Storage.Federation;
 using RestMail.Storage.Hosting;
 
 namespace RestMail.Api.Admin;
@@ -98,10 +99,10 @@ public static class AdminDomainsApi
     }
 
     internal static async Task<Results<Ok<IReadOnlyList<DnsRecord>>, ProblemHttpResult>> GetDnsRecordsAsync(
-        string name, DkimKeyStore dkimKeys, IOptions<RestMailOptions> options, CancellationToken ct)
+        string name, DkimKeyStore dkimKeys, IOptions<RestMailOptions> options, IOptions<FederationOptions> federation, CancellationToken ct)
     {
         if (await dkimKeys.GetAsync(name, ct) is not { } key)
             return ApiProblems.NotFound($"No domain '{name}'.");
-        return TypedResults.Ok(DnsRecord.For(key, options.Value.EffectiveHostname));
+        return TypedResults.Ok(DnsRecord.For(key, options.Value.EffectiveHostname, federation.Value.PublicEndpoint));
     }
 }

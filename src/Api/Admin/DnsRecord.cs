@@ -1,4 +1,5 @@
 using RestMail.Storage.Dkim;
+using RestMail.Storage.Federation;
 
 namespace RestMail.Api.Admin;
 
@@ -6,7 +7,8 @@ namespace RestMail.Api.Admin;
 public sealed record DnsRecord(string Type, string Name, string Value, string Purpose)
 {
     /// <summary>MX, SPF, DKIM, DMARC and REST Mail discovery for the domain of <paramref name="key"/>, served by <paramref name="hostname"/>.</summary>
-    public static IReadOnlyList<DnsRecord> For(DkimKey key, string hostname)
+    /// <remarks>The _restmail record names RestMail:Federation:Endpoint when set, else https://hostname/v1.</remarks>
+    public static IReadOnlyList<DnsRecord> For(DkimKey key, string hostname, Uri? federationEndpoint = null)
     {
         var domain = key.Domain;
         var host = hostname.TrimEnd('.').ToLowerInvariant();
@@ -16,7 +18,8 @@ public sealed record DnsRecord(string Type, string Name, string Value, string Pu
             new("TXT", $"{domain}.", "v=spf1 mx -all", "SPF: only the domain's MX hosts send its mail (RFC 7208)."),
             new("TXT", $"{key.RecordName}.", key.RecordValue, "DKIM: the public key that verifies this server's signatures (RFC 6376). Values over 255 characters are split into several strings of one record."),
             new("TXT", $"_dmarc.{domain}.", $"v=DMARC1; p=quarantine; rua=mailto:postmaster@{domain}", "DMARC: unaligned mail is quarantined; aggregate reports go to postmaster (RFC 7489)."),
-            new("TXT", $"_restmail.{domain}.", $"v=restmail1 endpoint=https://{host}/v1", "REST Mail federation discovery: other REST Mail servers deliver over HTTPS to this endpoint."),
+            new("TXT", $"{FederationDiscovery.TxtName(domain)}.", FederationDiscovery.TxtValue(federationEndpoint ?? new Uri($"https://{host}/v1")),
+                "REST Mail federation (docs/federation.md): other REST Mail servers deliver over HTTPS to this endpoint and fetch the domain's signing keys from it."),
         ];
     }
 }

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using RestMail.Gateways.Tls;
 using RestMail.Storage.Accounts;
 using RestMail.Storage.Blobs;
+using RestMail.Storage.Federation;
 using RestMail.Storage.Hosting;
 using RestMail.Storage.MailAuth;
 
@@ -12,6 +13,7 @@ namespace RestMail.Gateways.Smtp;
 public sealed class SmtpGateway(
     IOptions<SmtpOptions> options,
     IOptions<RestMailOptions> restMail,
+    IOptions<FederationOptions> federation,
     DirectoryStore directory,
     BlobStore blobs,
     MailAuthenticator mailAuth,
@@ -27,7 +29,7 @@ public sealed class SmtpGateway(
 
     public SmtpOptions Options => options.Value;
 
-    public SmtpGreetings Greetings => _greetings ??= new SmtpGreetings(restMail.Value.EffectiveHostname, options.Value.MaxMessageSize);
+    public SmtpGreetings Greetings => _greetings ??= new SmtpGreetings(restMail.Value.EffectiveHostname, options.Value.MaxMessageSize, federation.Value.PublicEndpoint);
 
     public DirectoryStore Directory => directory;
 

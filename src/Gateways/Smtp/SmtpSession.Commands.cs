@@ -61,7 +61,8 @@ public sealed partial class SmtpSession
         ResetTransaction();
         _helo = name;
         _esmtp = command.Verb == SmtpVerb.Ehlo;
-        Reply(!_esmtp ? Greetings.Helo : _tls ? Greetings.EhloTls : Greetings.EhloPlain);
+        var mx = _kind == SmtpEndpointKind.Mx;
+        Reply(!_esmtp ? Greetings.Helo : _tls ? (mx ? Greetings.EhloTlsMx : Greetings.EhloTls) : (mx ? Greetings.EhloPlainMx : Greetings.EhloPlain));
         return Next.Continue;
     }
 

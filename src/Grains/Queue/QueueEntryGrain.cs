@@ -1,8 +1,14 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Microsoft.IdentityModel.Tokens;
 using MimeKit;
+using RestMail.Grains.Federation;
 using RestMail.Grains.Queue.MtaSts;
 using RestMail.Storage.Dkim;
+using RestMail.Storage.Federation;
 using RestMail.Storage.Queue;
 
 namespace RestMail.Grains.Queue;
@@ -20,7 +26,9 @@ internal sealed partial class QueueEntryGrain(
     DestinationLimiter limiter,
     DsnSender dsn,
     DkimSigner dkim,
+    FederationSender federation,
     IOptions<OutboundOptions> options,
+    IOptions<FederationOptions> federationOptions,
     TimeProvider time,
     ILogger<QueueEntryGrain> logger) : Grain, IQueueEntryGrain
 {
@@ -38,16 +46,28 @@ internal sealed partial class QueueEntryGrain(
         var outcomes = new List<RecipientOutcome>();
         if (pending.Count > 0)
         {
-            var message = await SignAsync(raw, entry.MailFrom, cancellationToken);
+            var signed = await SignAsync(raw, entry.MailFrom, cancellationToken);
+            var message = MimeMessage.Load(new MemoryStream(signed, writable: false), persistent: true, cancellationToken);
             foreach (var group in pending.GroupBy(DomainOf, StringComparer.OrdinalIgnoreCase))
             {
+                if (await TryFederationAsync(entry, group.Key, [.. group], signed, message, cancellationToken) is { } federated)
+                {
+                    outcomes.AddRange(federated);
+                    continue;
+                }
                 var route = await mtaSts.ApplyAsync(group.Key, await resolver.ResolveAsync(group.Key, cancellationToken), cancellationToken);
                 if (route.Failure is { } kind)
                     outcomes.AddRange(group.Select(r => new RecipientOutcome(r, kind, route.Detail)));
                 else
                 {
-                    using var slot = await limiter.AcquireAsync(group.Key, cancellationToken);
-                    outcomes.AddRange(await sender.SendAsync(route, entry.MailFrom, [.. group], message, cancellationToken));
+                    Uri? advertised = null;
+                    using (await limiter.AcquireAsync(group.Key, cancellationToken))
+                    {
+                        outcomes.AddRange(await sender.SendAsync(route, entry.MailFrom, [.. group], message, cancellationToken,
+                            (target, endpoint) => advertised = IsPlausibleAdvertisement(endpoint, group.Key, target) ? endpoint : advertised));
+                    }
+                    if (advertised is not null && federationOptions.Value.Enabled)
+                        await GrainFactory.GetGrain<IRemoteDomainGrain>(group.Key).AdvertisedAsync(advertised.AbsoluteUri);
                 }
             }
         }
@@ -85,20 +105,59 @@ internal sealed partial class QueueEntryGrain(
     }
 
     /// <summary>
+    /// Delivers over REST Mail federation when the domain has an endpoint (docs/federation.md);
+    /// null means "use SMTP": no endpoint, the null sender (it has no domain to sign for), or a
+    /// failure that proves nothing was delivered, which also marks the domain's capability cache.
+    /// </summary>
+    private async Task<IReadOnlyList<RecipientOutcome>?> TryFederationAsync(
+        QueueEntry entry, string domain, IReadOnlyList<string> recipients, byte[] signed, MimeMessage message, CancellationToken cancellationToken)
+    {
+        if (!federationOptions.Value.Enabled || entry.MailFrom.Length == 0)
+            return null;
+        var remote = GrainFactory.GetGrain<IRemoteDomainGrain>(domain);
+        if (!FederationDiscovery.TryParseEndpoint(await remote.GetEndpointAsync(), out var endpoint))
+            return null;
+        FederationAttempt attempt;
+        using (await limiter.AcquireAsync(domain, cancellationToken))
+            attempt = await federation.SendAsync(endpoint, entry.MailFrom, domain, recipients, signed, message, IdempotencyKey(entry), cancellationToken);
+        if (!attempt.FallBack)
+        {
+            await remote.ReportAsync(answered: !attempt.Unanswered);
+            return attempt.Outcomes;
+        }
+        if (attempt.EndpointFailed)
+            await remote.FailedAsync(attempt.Detail);
+        return null;
+    }
+
+    /// <summary>
+    /// The same for every attempt of this entry, so a retry after an unanswered POST is recognised by
+    /// the receiver; the creation time (microseconds) keeps ids of different installations apart.
+    /// </summary>
+    private static string IdempotencyKey(QueueEntry entry) => Base64UrlEncoder.Encode(SHA256.HashData(Encoding.UTF8.GetBytes(
+        string.Create(CultureInfo.InvariantCulture, $"{entry.MailFrom}/{entry.Id}/{entry.CreatedAt.UtcTicks}"))));
+
+    /// <summary>
+    /// An EHLO advertisement is believed only for a host the domain already trusts with its mail: the
+    /// MX host itself or a name inside the domain. Anyone else could name any endpoint in EHLO.
+    /// </summary>
+    internal static bool IsPlausibleAdvertisement(Uri endpoint, string domain, MailTarget target) =>
+        endpoint.IdnHost.Equals(target.Host.TrimEnd('.'), StringComparison.OrdinalIgnoreCase)
+        || endpoint.IdnHost.Equals(domain, StringComparison.OrdinalIgnoreCase)
+        || endpoint.IdnHost.EndsWith("." + domain, StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>
     /// DKIM-signs for the From header's domain (the one DMARC aligns with), else the envelope
     /// sender's, when that domain is hosted here; the stored message itself stays unsigned.
     /// </summary>
-    private async Task<MimeMessage> SignAsync(byte[] raw, string mailFrom, CancellationToken cancellationToken)
+    private async Task<byte[]> SignAsync(byte[] raw, string mailFrom, CancellationToken cancellationToken)
     {
         var message = MimeMessage.Load(new MemoryStream(raw, writable: false), persistent: true, cancellationToken);
         var from = message.From.Mailboxes.FirstOrDefault()?.Domain;
         var domain = string.IsNullOrEmpty(from) ? DomainOf(mailFrom) : from.ToLowerInvariant();
         if (domain.Length == 0)
-            return message;
-        var signed = await dkim.SignAsync(domain, raw, cancellationToken);
-        return ReferenceEquals(signed, raw)
-            ? message
-            : MimeMessage.Load(new MemoryStream(signed, writable: false), persistent: true, cancellationToken);
+            return raw;
+        return await dkim.SignAsync(domain, raw, cancellationToken);
     }
 
     public async Task<bool> BounceAsync()

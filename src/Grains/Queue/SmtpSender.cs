@@ -6,6 +6,7 @@ using MailKit.Security;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using MimeKit;
+using RestMail.Grains.Federation;
 using RestMail.Storage.Hosting;
 using RestMail.Storage.Queue;
 
@@ -16,17 +17,21 @@ namespace RestMail.Grains.Queue;
 /// one answers, STARTTLS when offered (opportunistic: any certificate is accepted, as RFC 7435
 /// allows, since refusing would only mean sending in plain text), EHLO with RestMail:Hostname,
 /// PIPELINING when offered. The outcome is per recipient: 2xx delivered, 4xx deferred, 5xx failed.
+/// A REST Mail endpoint announced in the server's EHLO reply (X-RESTMAIL) is passed to
+/// <c>advertised</c>; this message still goes over SMTP (docs/federation.md, "Discovery by EHLO").
 /// </summary>
 internal sealed partial class SmtpSender(
     IOptions<OutboundOptions> options, IOptions<RestMailOptions> host, RemoteCertificateVerifier verifier, ILogger<SmtpSender> logger)
 {
     public async Task<IReadOnlyList<RecipientOutcome>> SendAsync(
-        MailRoute route, string mailFrom, IReadOnlyList<string> recipients, MimeMessage message, CancellationToken cancellationToken)
+        MailRoute route, string mailFrom, IReadOnlyList<string> recipients, MimeMessage message, CancellationToken cancellationToken,
+        Action<MailTarget, Uri>? advertised = null)
     {
         string detail = "4.4.1 No mail server could be reached";
         foreach (var target in route.Targets)
         {
-            using var client = new OutcomeSmtpClient
+            var ehlo = new EhloAdvertisementLog();
+            using var client = new OutcomeSmtpClient(ehlo)
             {
                 LocalDomain = host.Value.EffectiveHostname,
                 Timeout = (int)options.Value.Timeout.TotalMilliseconds,
@@ -52,6 +57,8 @@ internal sealed partial class SmtpSender(
                 LogConnectFailed(target.Host, target.Address, target.Port, e.Message);
                 continue;
             }
+            if (ehlo.Endpoint is { } endpoint)
+                advertised?.Invoke(target, endpoint);
 
             var sender = new MailboxAddress("", mailFrom);
             var to = recipients.Select(r => new MailboxAddress("", r)).ToList();
@@ -117,7 +124,7 @@ internal sealed partial class SmtpSender(
     private partial void LogConnectFailed(string host, string address, int port, string error);
 
     /// <summary>Remembers refused recipients instead of giving up on the whole transaction.</summary>
-    private sealed class OutcomeSmtpClient : SmtpClient
+    private sealed class OutcomeSmtpClient(IProtocolLogger protocolLogger) : SmtpClient(protocolLogger)
     {
         public Dictionary<string, (SmtpStatusCode StatusCode, string Response)> Rejected { get; } = new(StringComparer.Ordinal);
 

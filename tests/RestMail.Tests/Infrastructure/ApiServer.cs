@@ -65,7 +65,8 @@ public class ApiServer(PostgresServer postgres) : IAsyncLifetime
             Configure(builder);
         });
         await _host.StartAsync();
-        BaseAddress = _host.HttpAddresses.Single();
+        // Plain HTTP; a fixture may add an HTTPS listener beside it (federation tests).
+        BaseAddress = _host.HttpAddresses.First(a => a.Scheme == Uri.UriSchemeHttp);
     }
 
     /// <summary>Stops the whole host and starts a new one on the same database: nothing may be lost.</summary>
