@@ -3,14 +3,15 @@ using Microsoft.Extensions.Logging;
 
 namespace RestMail.Gateways;
 
-/// <summary>The gateways' log messages (SMTP: event ids 4000-4099, IMAP: 4100-4199, POP3: 4200-4299 in Pop3/Pop3Log.cs). Never an AUTH payload or a message body.</summary>
+/// <summary>The gateways' log messages (listeners of every protocol: 4000-4001; SMTP: 4002-4099, IMAP: 4100-4199, POP3: 4200-4299 in Pop3/Pop3Log.cs). Never an AUTH payload or a message body.</summary>
 internal static partial class Log
 {
-    [LoggerMessage(EventId = 4000, Level = LogLevel.Information, Message = "SMTP listener {Listener} accepting connections on {EndPoint}")]
-    public static partial void SmtpListening(ILogger logger, string listener, EndPoint endPoint);
+    [LoggerMessage(EventId = 4000, Level = LogLevel.Information, Message = "{Protocol} listener {Listener} accepting connections on {EndPoint}")]
+    public static partial void ListenerListening(ILogger logger, string protocol, string listener, EndPoint endPoint);
 
-    [LoggerMessage(EventId = 4001, Level = LogLevel.Error, Message = "SMTP listener {Listener} could not bind {Address}:{Port}")]
-    public static partial void SmtpBindFailed(ILogger logger, Exception exception, string listener, string address, int port);
+    [LoggerMessage(EventId = 4001, Level = LogLevel.Error, Message = "{Protocol} listener {Listener} could not bind {Address}:{Port}")]
+    public static partial void ListenerBindFailed(ILogger logger, Exception exception, string protocol, string listener, string address, int port);
+
 
     [LoggerMessage(EventId = 4002, Level = LogLevel.Debug, Message = "SMTP session from {Remote} ended: {Reason}")]
     public static partial void SmtpSessionEnded(ILogger logger, IPAddress remote, string reason);
@@ -36,11 +37,7 @@ internal static partial class Log
     [LoggerMessage(EventId = 4009, Level = LogLevel.Information, Message = "SMTP message {QueueId} from {Remote} accepted for {Count} recipient(s)")]
     public static partial void SmtpMessageAccepted(ILogger logger, string queueId, IPAddress remote, int count);
 
-    [LoggerMessage(EventId = 4100, Level = LogLevel.Information, Message = "IMAP listener {Listener} accepting connections on {EndPoint}")]
-    public static partial void ImapListening(ILogger logger, string listener, EndPoint endPoint);
 
-    [LoggerMessage(EventId = 4101, Level = LogLevel.Error, Message = "IMAP listener {Listener} could not bind {Address}:{Port}")]
-    public static partial void ImapBindFailed(ILogger logger, Exception exception, string listener, string address, int port);
 
     [LoggerMessage(EventId = 4102, Level = LogLevel.Debug, Message = "IMAP session from {Remote} ended: {Reason}")]
     public static partial void ImapSessionEnded(ILogger logger, IPAddress remote, string reason);

@@ -1,135 +1,27 @@
-using System.Collections.Concurrent;
-using System.Net;
 using System.Net.Sockets;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using RestMail.Storage.Hosting;
 
 namespace RestMail.Gateways.Imap;
 
 /// <summary>
-/// Binds the IMAP (STARTTLS) and IMAPS (implicit TLS) listeners that are enabled, marks each ready in
-/// <see cref="IListenerReadiness"/> once bound, and runs a session per connection. On stop the
-/// listeners close and open sessions are cancelled (they say BYE where they can).
+/// The IMAP (STARTTLS) and IMAPS (implicit TLS) listeners. On stop, open sessions say BYE where
+/// they can.
 /// </summary>
-public sealed class ImapListeners : IHostedService, IAsyncDisposable
+public sealed class ImapListeners : MailListeners<ImapEndpointKind>
 {
     /// <summary>The readiness names of the two listeners.</summary>
     public const string ImapName = "imap", ImapsName = "imaps";
 
     private readonly ImapGateway _gateway;
-    private readonly IListenerReadiness _readiness;
-    private readonly List<(string Name, ImapEndpointKind Kind, ListenerOptions Options)> _configured = [];
-    private readonly List<(string Name, Socket Socket, Task Accepting)> _bound = [];
-    private readonly ConcurrentDictionary<ImapSession, Task> _sessions = new();
-    private readonly CancellationTokenSource _stopping = new();
-    private readonly ConcurrentDictionary<string, IPEndPoint> _endpoints = new(StringComparer.Ordinal);
 
     public ImapListeners(ImapGateway gateway, IListenerReadiness readiness, IOptions<RestMailOptions> options)
+        : base("IMAP", readiness, gateway.Certificate, gateway.Logger)
     {
         _gateway = gateway;
-        _readiness = readiness;
         Add(ImapName, ImapEndpointKind.StartTls, options.Value.Imap);
         Add(ImapsName, ImapEndpointKind.ImplicitTls, options.Value.Imaps);
     }
 
-    /// <summary>Where each bound listener accepts connections (port 0 resolved), by readiness name.</summary>
-    public IReadOnlyDictionary<string, IPEndPoint> EndPoints => _endpoints;
-
-    private void Add(string name, ImapEndpointKind kind, ListenerOptions options)
-    {
-        if (!options.Enabled)
-            return;
-        _configured.Add((name, kind, options));
-        _readiness.Register(name);
-    }
-
-    public Task StartAsync(CancellationToken cancellationToken)
-    {
-        // Loaded now: a bad certificate path fails the start, not the first client.
-        if (_configured.Count > 0)
-            _ = _gateway.Certificate.Certificate;
-        foreach (var (name, kind, options) in _configured)
-        {
-            var endPoint = new IPEndPoint(IPAddress.Parse(options.Address), options.Port);
-            var socket = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
-            try
-            {
-                socket.Bind(endPoint);
-                socket.Listen(512);
-            }
-            catch (SocketException e)
-            {
-                socket.Dispose();
-                Log.ImapBindFailed(_gateway.Logger, e, name, options.Address, options.Port);
-                throw;
-            }
-            var bound = (IPEndPoint)socket.LocalEndPoint!;
-            _endpoints[name] = bound;
-            _bound.Add((name, socket, AcceptLoopAsync(socket, kind)));
-            _readiness.SetReady(name, true);
-            Log.ImapListening(_gateway.Logger, name, bound);
-        }
-        return Task.CompletedTask;
-    }
-
-    private async Task AcceptLoopAsync(Socket listener, ImapEndpointKind kind)
-    {
-        await Task.Yield();
-        while (!_stopping.IsCancellationRequested)
-        {
-            Socket client;
-            try
-            {
-                client = await listener.AcceptAsync(_stopping.Token);
-            }
-            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException)
-            {
-                return;
-            }
-            catch (SocketException)
-            {
-                continue;
-            }
-            client.NoDelay = true;
-            var session = new ImapSession(_gateway, kind, client);
-            _sessions[session] = RunSessionAsync(session);
-        }
-    }
-
-    private async Task RunSessionAsync(ImapSession session)
-    {
-        await Task.Yield();
-        try
-        {
-            await session.RunAsync(_stopping.Token);
-        }
-        finally
-        {
-            await session.DisposeAsync();
-            _sessions.TryRemove(session, out _);
-        }
-    }
-
-    public async Task StopAsync(CancellationToken cancellationToken)
-    {
-        foreach (var (name, socket, _) in _bound)
-        {
-            _readiness.SetReady(name, false);
-            socket.Dispose();
-        }
-        await _stopping.CancelAsync();
-        await Task.WhenAll(_bound.Select(b => b.Accepting)).WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        await Task.WhenAll(_sessions.Values).WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        _bound.Clear();
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        foreach (var (_, socket, _) in _bound)
-            socket.Dispose();
-        if (!_stopping.IsCancellationRequested)
-            await _stopping.CancelAsync();
-        _stopping.Dispose();
-    }
+    protected override IMailSession CreateSession(ImapEndpointKind kind, Socket client) => new ImapSession(_gateway, kind, client);
 }

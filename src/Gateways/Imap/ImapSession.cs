@@ -15,7 +15,7 @@ namespace RestMail.Gateways.Imap;
 /// once per batch of pipelined commands. A malformed command is answered BAD and the session goes on;
 /// too many of them, an idle timeout or an oversized non-synchronising literal end it with BYE.
 /// </summary>
-public sealed partial class ImapSession : IAsyncDisposable
+public sealed partial class ImapSession : IMailSession
 {
     private readonly ImapGateway _gateway;
     private readonly ImapEndpointKind _kind;

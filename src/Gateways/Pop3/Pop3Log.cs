@@ -6,11 +6,7 @@ namespace RestMail.Gateways;
 /// <summary>The POP3 gateway's log messages: event ids 4200-4299. Never a password or a message body.</summary>
 internal static partial class Log
 {
-    [LoggerMessage(EventId = 4200, Level = LogLevel.Information, Message = "POP3 listener {Listener} accepting connections on {EndPoint}")]
-    public static partial void Pop3Listening(ILogger logger, string listener, EndPoint endPoint);
 
-    [LoggerMessage(EventId = 4201, Level = LogLevel.Error, Message = "POP3 listener {Listener} could not bind {Address}:{Port}")]
-    public static partial void Pop3BindFailed(ILogger logger, Exception exception, string listener, string address, int port);
 
     [LoggerMessage(EventId = 4202, Level = LogLevel.Debug, Message = "POP3 session from {Remote} ended: {Reason}")]
     public static partial void Pop3SessionEnded(ILogger logger, IPAddress remote, string reason);

@@ -15,7 +15,7 @@ namespace RestMail.Gateways.Pop3;
 /// (RFC 2449 §6.6). Command errors answer -ERR and keep the connection; too many of them, the idle
 /// timeout or the end of the stream close it, and only QUIT deletes anything (RFC 1939 §6).
 /// </summary>
-public sealed partial class Pop3Session : IAsyncDisposable
+public sealed partial class Pop3Session : IMailSession
 {
     /// <summary>RFC 2449 §4: a command line is at most 255 octets including CRLF.</summary>
     public const int MaxCommandLine = 255;

@@ -1,138 +1,29 @@
-using System.Collections.Concurrent;
-using System.Net;
 using System.Net.Sockets;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using RestMail.Storage.Hosting;
 
 namespace RestMail.Gateways.Smtp;
 
 /// <summary>
-/// Binds the MX, submission (STARTTLS) and submissions (implicit TLS) listeners that are enabled,
-/// marks each ready in <see cref="IListenerReadiness"/> once bound, and runs a session per connection.
-/// On stop, the listeners close and open sessions are cancelled (they answer 421 where they can).
+/// The MX, submission (STARTTLS) and submissions (implicit TLS) listeners. On stop, open sessions
+/// answer 421 where they can.
 /// </summary>
-public sealed class SmtpListeners : IHostedService, IAsyncDisposable
+public sealed class SmtpListeners : MailListeners<SmtpEndpointKind>
 {
     /// <summary>The readiness names of the three listeners.</summary>
     public const string SmtpName = "smtp", SubmissionName = "submission", SubmissionsName = "submissions";
 
     private readonly SmtpGateway _gateway;
-    private readonly IListenerReadiness _readiness;
-    private readonly List<(string Name, SmtpEndpointKind Kind, ListenerOptions Options)> _configured = [];
-    private readonly List<(string Name, Socket Socket, Task Accepting)> _bound = [];
-    private readonly ConcurrentDictionary<SmtpSession, Task> _sessions = new();
-    private readonly CancellationTokenSource _stopping = new();
-    private readonly ConcurrentDictionary<string, IPEndPoint> _endpoints = new(StringComparer.Ordinal);
 
     public SmtpListeners(SmtpGateway gateway, IListenerReadiness readiness, IOptions<RestMailOptions> options)
+        : base("SMTP", readiness, gateway.Certificate, gateway.Logger)
     {
         _gateway = gateway;
-        _readiness = readiness;
         var settings = options.Value;
         Add(SmtpName, SmtpEndpointKind.Mx, settings.Smtp);
         Add(SubmissionName, SmtpEndpointKind.Submission, settings.Submission);
         Add(SubmissionsName, SmtpEndpointKind.Submissions, settings.Submissions);
     }
 
-    /// <summary>Where each bound listener accepts connections (port 0 resolved), by readiness name.</summary>
-    public IReadOnlyDictionary<string, IPEndPoint> EndPoints => _endpoints;
-
-    private void Add(string name, SmtpEndpointKind kind, ListenerOptions options)
-    {
-        if (!options.Enabled)
-            return;
-        _configured.Add((name, kind, options));
-        _readiness.Register(name);
-    }
-
-    public Task StartAsync(CancellationToken cancellationToken)
-    {
-        // Loaded (or generated) now: a bad certificate path fails the start, not the first client,
-        // and the first handshake does not pay for generating a key.
-        if (_configured.Count > 0)
-            _ = _gateway.Certificate.Certificate;
-        foreach (var (name, kind, options) in _configured)
-        {
-            var endPoint = new IPEndPoint(IPAddress.Parse(options.Address), options.Port);
-            var socket = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
-            try
-            {
-                socket.Bind(endPoint);
-                socket.Listen(512);
-            }
-            catch (SocketException e)
-            {
-                socket.Dispose();
-                Log.SmtpBindFailed(_gateway.Logger, e, name, options.Address, options.Port);
-                throw;
-            }
-            var bound = (IPEndPoint)socket.LocalEndPoint!;
-            _endpoints[name] = bound;
-            _bound.Add((name, socket, AcceptLoopAsync(socket, kind)));
-            _readiness.SetReady(name, true);
-            Log.SmtpListening(_gateway.Logger, name, bound);
-        }
-        return Task.CompletedTask;
-    }
-
-    private async Task AcceptLoopAsync(Socket listener, SmtpEndpointKind kind)
-    {
-        await Task.Yield();
-        while (!_stopping.IsCancellationRequested)
-        {
-            Socket client;
-            try
-            {
-                client = await listener.AcceptAsync(_stopping.Token);
-            }
-            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException)
-            {
-                return;
-            }
-            catch (SocketException)
-            {
-                continue;
-            }
-            client.NoDelay = true;
-            var session = new SmtpSession(_gateway, kind, client);
-            _sessions[session] = RunSessionAsync(session);
-        }
-    }
-
-    private async Task RunSessionAsync(SmtpSession session)
-    {
-        await Task.Yield();
-        try
-        {
-            await session.RunAsync(_stopping.Token);
-        }
-        finally
-        {
-            await session.DisposeAsync();
-            _sessions.TryRemove(session, out _);
-        }
-    }
-
-    public async Task StopAsync(CancellationToken cancellationToken)
-    {
-        foreach (var (name, socket, _) in _bound)
-        {
-            _readiness.SetReady(name, false);
-            socket.Dispose();
-        }
-        await _stopping.CancelAsync();
-        await Task.WhenAll(_bound.Select(b => b.Accepting)).WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        await Task.WhenAll(_sessions.Values).WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        _bound.Clear();
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        foreach (var (_, socket, _) in _bound)
-            socket.Dispose();
-        if (!_stopping.IsCancellationRequested)
-            await _stopping.CancelAsync();
-        _stopping.Dispose();
-    }
+    protected override IMailSession CreateSession(SmtpEndpointKind kind, Socket client) => new SmtpSession(_gateway, kind, client);
 }

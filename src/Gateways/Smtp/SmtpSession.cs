@@ -15,7 +15,7 @@ namespace RestMail.Gateways.Smtp;
 /// pipelined commands (RFC 2920). Command errors answer and keep the connection; protocol violations
 /// (too many errors, idle timeout, an unreadable BDAT size) close it.
 /// </summary>
-public sealed partial class SmtpSession : IAsyncDisposable
+public sealed partial class SmtpSession : IMailSession
 {
     /// <summary>RFC 5321 §4.5.3.1.4: a command line is at most 512 octets including CRLF.</summary>
     public const int MaxCommandLine = 512;
