@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
+using RestMail.Api.Sync;
 using RestMail.Tests.Infrastructure;
 using RestMail.Tests.Mailboxes;
 
@@ -13,7 +14,7 @@ public sealed class EventsApiTests(ApiServer server) : IClassFixture<ApiServer>
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
-    public async Task A_new_message_is_pushed_within_a_second()
+    public async Task A_new_message_is_pushed_at_once_not_found_by_a_later_poll()
     {
         var (account, client) = await server.CreateSignedInAsync();
         using var _c = client;
@@ -30,7 +31,10 @@ public sealed class EventsApiTests(ApiServer server) : IClassFixture<ApiServer>
         Assert.Equal(delivered.ModSeq.ToString(CultureInfo.InvariantCulture), added.Id);
         Assert.Equal(delivered.MessageId, added.Json.GetProperty("message_id").GetInt64());
         Assert.Equal(delivered.FolderId, added.Json.GetProperty("folder_id").GetInt64());
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(1), $"The event took {clock.Elapsed}.");
+        // Pushed by the mailbox grain's observer, not picked up when the stream next re-reads the
+        // change log on its own (when it resubscribes, every 60 s by default). How fast the push is
+        // belongs to bench/, not to a tight timed assertion on a shared CI machine.
+        Assert.True(clock.Elapsed < new EventStreamOptions().ResubscribeInterval / 12, $"The event took {clock.Elapsed}.");
     }
 
     [Fact]
