@@ -132,21 +132,23 @@ internal sealed partial class MailboxGrain : Grain, IMailboxGrain
         }
         for (var i = 0; i < batch.Count;)
         {
-            // Consecutive deliveries share one pipelined round trip; other writes run one by one.
+            // Consecutive deliveries share one pipelined round trip (with the COMMIT when they end
+            // the batch); other writes run one by one.
             var deliveries = batch.Skip(i).TakeWhile(w => w is PendingDelivery).Cast<PendingDelivery>().ToList();
             if (deliveries.Count > 0)
             {
-                var results = await tx.DeliverAsync([.. deliveries.Select(d => d.Request)], CancellationToken.None);
+                i += deliveries.Count;
+                var results = await tx.DeliverAsync([.. deliveries.Select(d => d.Request)], commit: i == batch.Count, CancellationToken.None);
                 for (var d = 0; d < deliveries.Count; d++)
                     deliveries[d].Result = results[d];
-                i += deliveries.Count;
             }
             else
             {
                 await batch[i++].ApplyAsync(tx, CancellationToken.None);
             }
         }
-        await tx.CommitAsync(CancellationToken.None);
+        if (!tx.Committed)
+            await tx.CommitAsync(CancellationToken.None);
 
         // Acknowledge only after the commit: the callers' 250 / 2xx depends on it.
         foreach (var write in batch)

@@ -41,13 +41,14 @@ internal sealed partial class MailboxTransaction
     /// <summary>
     /// Stores several messages with one round trip: every check happens first (folder, content,
     /// quota, with the earlier messages of the batch already counted), then all inserts are sent
-    /// together as one pipelined batch.
+    /// together as one pipelined batch — with the counters and the COMMIT when
+    /// <paramref name="commit"/> says this is the transaction's last work.
     /// </summary>
-    public async Task<IReadOnlyList<DeliveryResult>> DeliverAsync(IReadOnlyList<DeliveryRequest> requests, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<DeliveryResult>> DeliverAsync(IReadOnlyList<DeliveryRequest> requests, bool commit, CancellationToken cancellationToken)
     {
         var results = new DeliveryResult[requests.Count];
         var pending = new List<(int Index, long FolderId, long ModSeq)>();
-        await using var batch = new NpgsqlBatch(_connection, _transaction);
+        await using var batch = new NpgsqlBatch(_connection);
         for (var i = 0; i < requests.Count; i++)
         {
             var request = requests[i];
@@ -70,7 +71,13 @@ internal sealed partial class MailboxTransaction
             }
         }
         if (pending.Count == 0)
+        {
+            if (commit)
+                await CommitAsync(cancellationToken);
             return results;
+        }
+        if (commit)
+            AppendCommit(batch);
 
         await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
         foreach (var (index, folderId, modSeq) in pending)
@@ -87,6 +94,14 @@ internal sealed partial class MailboxTransaction
                 ModSeq = modSeq,
             };
             await reader.NextResultAsync(cancellationToken);
+        }
+        if (commit)
+        {
+            // Read through the counter updates and the COMMIT: an error in any of them surfaces here.
+            while (await reader.NextResultAsync(cancellationToken))
+            {
+            }
+            Committed = true;
         }
         return results;
     }

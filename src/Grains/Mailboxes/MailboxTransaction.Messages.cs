@@ -37,7 +37,7 @@ internal sealed partial class MailboxTransaction
         var remove = update.RemoveKeywords.ToHashSet(StringComparer.Ordinal);
         var changed = new List<MessageChange>();
         var modified = new List<long>();
-        await using var batch = new NpgsqlBatch(_connection, _transaction);
+        await using var batch = new NpgsqlBatch(_connection);
         foreach (var row in rows)
         {
             // RFC 7162 §3.1.3: UNCHANGEDSINCE is checked under the row lock, so no write slips in between.

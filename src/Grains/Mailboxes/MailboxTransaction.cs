@@ -11,11 +11,13 @@ namespace RestMail.Grains.Mailboxes;
 /// (so even a duplicate grain activation cannot interleave), hands out MODSEQs, checks quota, and
 /// accumulates counter deltas (quota, folder counts, blob references) that are written once, just
 /// before the commit. Expected refusals (over quota, unknown folder) return before writing anything.
+/// BEGIN and COMMIT travel inside the first and last batches as plain statements (Npgsql has no way
+/// to attach a COMMIT to a batch of an NpgsqlTransaction): a delivery then costs two round trips,
+/// the load and the writes with their commit, instead of four.
 /// </summary>
 internal sealed partial class MailboxTransaction : IAsyncDisposable
 {
     private readonly NpgsqlConnection _connection;
-    private readonly NpgsqlTransaction _transaction;
     private readonly long _accountId;
     private readonly Dictionary<FolderRole, long> _folderByRole = [];
     private readonly HashSet<long> _folders = [];
@@ -29,10 +31,9 @@ internal sealed partial class MailboxTransaction : IAsyncDisposable
     private long _usedDelta;
     private long _countDelta;
 
-    private MailboxTransaction(NpgsqlConnection connection, NpgsqlTransaction transaction, long accountId)
+    private MailboxTransaction(NpgsqlConnection connection, long accountId)
     {
         _connection = connection;
-        _transaction = transaction;
         _accountId = accountId;
     }
 
@@ -43,13 +44,17 @@ internal sealed partial class MailboxTransaction : IAsyncDisposable
     /// <summary>Whether anything was written: only then is there something to commit and announce.</summary>
     public bool Changed => HighestModSeq != StartModSeq;
 
+    /// <summary>Whether the COMMIT went through; until then disposing rolls back.</summary>
+    public bool Committed { get; private set; }
+
+    private bool _begun;
+
     /// <summary>Opens the transaction; null when the account does not exist.</summary>
     public static async Task<MailboxTransaction?> BeginAsync(
         NpgsqlDataSource dataSource, long accountId, IReadOnlyCollection<byte[]> blobsToLock, CancellationToken cancellationToken)
     {
         var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var tx = new MailboxTransaction(connection, transaction, accountId);
+        var tx = new MailboxTransaction(connection, accountId);
         try
         {
             if (!await tx.LoadAsync(blobsToLock, cancellationToken))
@@ -68,7 +73,9 @@ internal sealed partial class MailboxTransaction : IAsyncDisposable
 
     private async Task<bool> LoadAsync(IReadOnlyCollection<byte[]> blobsToLock, CancellationToken cancellationToken)
     {
-        await using var batch = new NpgsqlBatch(_connection, _transaction);
+        await using var batch = new NpgsqlBatch(_connection);
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("BEGIN"));
+        _begun = true;
         var account = new NpgsqlBatchCommand("""
             SELECT a.highest_modseq, a.used_bytes, a.quota_bytes, d.quota_bytes,
                    (SELECT coalesce(sum(o.used_bytes), 0)::bigint FROM accounts o WHERE o.domain_id = a.domain_id)
@@ -91,6 +98,10 @@ internal sealed partial class MailboxTransaction : IAsyncDisposable
         }
 
         await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+        // Past BEGIN's empty result, whether or not the reader already skipped it.
+        while (reader.FieldCount == 0 && await reader.NextResultAsync(cancellationToken))
+        {
+        }
         if (!await reader.ReadAsync(cancellationToken))
             return false;
         HighestModSeq = StartModSeq = reader.GetInt64(0);
@@ -154,12 +165,23 @@ internal sealed partial class MailboxTransaction : IAsyncDisposable
 
     private void TouchFolder(long folderId, long modSeq) => CountMessage(folderId, 0, 0, 0, modSeq);
 
-    /// <summary>Writes the accumulated counters and commits.</summary>
+    /// <summary>Writes the accumulated counters and commits, in one round trip.</summary>
     public async Task CommitAsync(CancellationToken cancellationToken)
+    {
+        await using var batch = new NpgsqlBatch(_connection);
+        AppendCommit(batch);
+        await batch.ExecuteNonQueryAsync(cancellationToken);
+        Committed = true;
+    }
+
+    /// <summary>
+    /// Adds the counter updates and the COMMIT to a batch; whoever runs the batch sets
+    /// <see cref="Committed"/> once every result of it has been read without an error.
+    /// </summary>
+    private void AppendCommit(NpgsqlBatch batch)
     {
         if (Changed)
         {
-            await using var batch = new NpgsqlBatch(_connection, _transaction);
             var blobDeltas = _blobDeltas.Where(d => d.Value != 0).OrderBy(d => d.Key, ByteArrayComparer.Instance).ToList();
             if (blobDeltas.Count > 0)
             {
@@ -197,18 +219,29 @@ internal sealed partial class MailboxTransaction : IAsyncDisposable
             account.Parameters.Add(new() { Value = _usedDelta });
             account.Parameters.Add(new() { Value = _countDelta });
             batch.BatchCommands.Add(account);
-            await batch.ExecuteNonQueryAsync(cancellationToken);
         }
-        await _transaction.CommitAsync(cancellationToken);
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("COMMIT"));
     }
 
     public async ValueTask DisposeAsync()
     {
-        await _transaction.DisposeAsync();
+        if (_begun && !Committed && _connection.State == System.Data.ConnectionState.Open)
+        {
+            // Whatever failed, the pooled connection must not carry an open (or aborted) transaction.
+            try
+            {
+                await using var rollback = new NpgsqlCommand("ROLLBACK", _connection);
+                await rollback.ExecuteNonQueryAsync(CancellationToken.None);
+            }
+            catch (NpgsqlException)
+            {
+                // A broken connection: disposing it below discards it and its transaction.
+            }
+        }
         await _connection.DisposeAsync();
     }
 
-    private NpgsqlCommand Command(string sql) => new(sql, _connection, _transaction);
+    private NpgsqlCommand Command(string sql) => new(sql, _connection);
 
     private readonly record struct FolderDelta(long Total, long Unread, long Size, long ModSeq);
 }
