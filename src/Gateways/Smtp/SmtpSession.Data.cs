@@ -146,6 +146,7 @@ public sealed partial class SmtpSession
                 SenderAccountId = _account?.Id,
                 ClientAddress = _remote.ToString(),
                 ClientHelo = _helo,
+                Notifications = transaction.DeliveryNotifications,
             });
         }
         catch (Exception e) when (e is not (OperationCanceledException or IOException or SocketException))

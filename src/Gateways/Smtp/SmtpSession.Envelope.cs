@@ -1,3 +1,4 @@
+using RestMail.Grains.Delivery;
 using RestMail.Grains.Domains;
 using System.Globalization;
 using RestMail.Storage.Accounts;
@@ -29,6 +30,8 @@ public sealed partial class SmtpSession
 
         long size = 0;
         var utf8 = false;
+        bool? returnFull = null;
+        string? envelopeId = null;
         foreach (var (key, value) in path.Parameters)
         {
             switch (key)
@@ -47,12 +50,18 @@ public sealed partial class SmtpSession
                 case "SMTPUTF8" when _esmtp && value is null:
                     utf8 = true;
                     break;
-                // RFC 3461 §4.3/§4.4 (DSN): accepted, not acted on yet.
+                // RFC 3461 §4.3: RET=FULL or HDRS, what a failure report carries.
                 case "RET" when _esmtp:
                     if (!string.Equals(value, "FULL", StringComparison.OrdinalIgnoreCase) && !string.Equals(value, "HDRS", StringComparison.OrdinalIgnoreCase))
                         return Error(SmtpReplies.BadParameterValue);
+                    returnFull = string.Equals(value, "FULL", StringComparison.OrdinalIgnoreCase);
                     break;
+                // RFC 3461 §4.4: ENVID=xtext, at most 100 characters, echoed in reports.
                 case "ENVID" when _esmtp && !string.IsNullOrEmpty(value):
+                    if (value.Length > 100 || XText.Decode(value) is not { } decodedId)
+                        return Error(SmtpReplies.BadParameterValue);
+                    envelopeId = decodedId;
+                    break;
                 // RFC 4954 §5: the AUTH= identity of a relayed message; accepted and not trusted.
                 case "AUTH" when _esmtp && !string.IsNullOrEmpty(value):
                     break;
@@ -84,7 +93,7 @@ public sealed partial class SmtpSession
                 return Error(SmtpReplies.SenderNotOwned);
             sender = normalized;
         }
-        _transaction = new SmtpTransaction(sender, size, utf8);
+        _transaction = new SmtpTransaction(sender, size, utf8) { ReturnFullMessage = returnFull == true, EnvelopeId = envelopeId };
         Reply(SmtpReplies.SenderOk);
         return Next.Continue;
     }
@@ -98,16 +107,23 @@ public sealed partial class SmtpSession
             return Error(SmtpReplies.MailFirst);
         if (!SmtpPath.TryParse(argument, "TO:", out var path))
             return Error(SmtpReplies.SyntaxErrorInParameters);
+        NotifyOn? notify = null;
+        string? originalRecipient = null;
         foreach (var (key, value) in path.Parameters)
         {
             switch (key)
             {
                 // RFC 3461 §4.1: NEVER, or any of SUCCESS, FAILURE, DELAY.
                 case "NOTIFY" when _esmtp:
-                    if (!IsValidNotify(value))
+                    if (ParseNotify(value) is not { } parsed)
                         return Error(SmtpReplies.BadParameterValue);
+                    notify = parsed;
                     break;
-                case "ORCPT" when _esmtp && value is not null && value.Contains(';', StringComparison.Ordinal):
+                // RFC 3461 §4.2: ORCPT=addr-type;xtext.
+                case "ORCPT" when _esmtp && value is not null && value.IndexOf(';', StringComparison.Ordinal) is > 0 and var semicolon:
+                    if (XText.Decode(value[(semicolon + 1)..]) is not { Length: > 0 } decodedAddress)
+                        return Error(SmtpReplies.BadParameterValue);
+                    originalRecipient = string.Concat(value.AsSpan(0, semicolon), ";", decodedAddress);
                     break;
                 default:
                     return Error(SmtpReplies.UnsupportedParameter);
@@ -159,19 +175,36 @@ public sealed partial class SmtpSession
         }
         if (!_transaction.Recipients.Contains(address, StringComparer.Ordinal))
             _transaction.Recipients.Add(address);
+        if (notify is not null || originalRecipient is not null)
+            _transaction.Notifications[address] = new RecipientNotifications { Notify = notify, OriginalRecipient = originalRecipient };
         _transaction.AcceptedRecipientCommands++;
         Reply(SmtpReplies.RecipientOk);
         return Next.Continue;
     }
 
-    private static bool IsValidNotify(string? value)
+    /// <summary>NEVER alone, or a list of SUCCESS, FAILURE and DELAY; null when malformed.</summary>
+    private static NotifyOn? ParseNotify(string? value)
     {
         if (string.IsNullOrEmpty(value))
-            return false;
+            return null;
         var parts = value.Split(',');
         if (parts.Length == 1 && string.Equals(parts[0], "NEVER", StringComparison.OrdinalIgnoreCase))
-            return true;
-        return parts.All(p => p.ToUpperInvariant() is "SUCCESS" or "FAILURE" or "DELAY");
+            return NotifyOn.None;
+        var notify = NotifyOn.None;
+        foreach (var part in parts)
+        {
+            var keyword = part.ToUpperInvariant() switch
+            {
+                "SUCCESS" => NotifyOn.Success,
+                "FAILURE" => NotifyOn.Failure,
+                "DELAY" => NotifyOn.Delay,
+                _ => (NotifyOn?)null,
+            };
+            if (keyword is null)
+                return null;
+            notify |= keyword.Value;
+        }
+        return notify;
     }
 
     /// <summary>local@domain with no whitespace or control characters; the sender is otherwise taken as given.</summary>

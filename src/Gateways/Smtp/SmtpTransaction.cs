@@ -1,4 +1,5 @@
 using System.Buffers;
+using RestMail.Grains.Delivery;
 
 namespace RestMail.Gateways.Smtp;
 
@@ -15,6 +16,21 @@ public sealed class SmtpTransaction(string mailFrom, long declaredSize, bool utf
     public bool Utf8 { get; } = utf8;
 
     public List<string> Recipients { get; } = [];
+
+    /// <summary>RET=FULL on MAIL (RFC 3461 §4.3).</summary>
+    public bool ReturnFullMessage { get; init; }
+
+    /// <summary>ENVID on MAIL, decoded (RFC 3461 §4.4).</summary>
+    public string? EnvelopeId { get; init; }
+
+    /// <summary>NOTIFY and ORCPT of the recipients that gave them (RFC 3461 §4.1, §4.2).</summary>
+    public Dictionary<string, RecipientNotifications> Notifications { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>The DSN requests for the acceptance path; null when the client made none.</summary>
+    public DeliveryNotifications? DeliveryNotifications =>
+        Notifications.Count == 0 && !ReturnFullMessage && EnvelopeId is null
+            ? null
+            : new DeliveryNotifications { ReturnFullMessage = ReturnFullMessage, EnvelopeId = EnvelopeId, Recipients = new Dictionary<string, RecipientNotifications>(Notifications) };
 
     /// <summary>RCPT commands accepted (a repeated address counts again but is delivered once).</summary>
     public int AcceptedRecipientCommands { get; set; }

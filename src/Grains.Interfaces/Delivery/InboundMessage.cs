@@ -17,4 +17,6 @@ public sealed record InboundMessage
     [Id(5)] public string? ClientAddress { get; init; }
     /// <summary>The name the SMTP client gave in EHLO/HELO, for SPF's HELO identity (RFC 7208 §2.3).</summary>
     [Id(6)] public string? ClientHelo { get; init; }
+    /// <summary>The SMTP client's DSN requests (RFC 3461); null when it made none.</summary>
+    [Id(7)] public DeliveryNotifications? Notifications { get; init; }
 }

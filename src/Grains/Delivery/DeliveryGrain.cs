@@ -1,9 +1,12 @@
 using Microsoft.Extensions.Logging;
+using Npgsql;
 using Orleans.Concurrency;
 using RestMail.Grains.Delivery;
 using RestMail.Grains.Domains;
 using RestMail.Grains.Mailboxes;
+using RestMail.Grains.Queue;
 using RestMail.Storage.Accounts;
+using RestMail.Storage.Mail;
 
 namespace RestMail.Grains.Delivery;
 
@@ -21,6 +24,9 @@ internal sealed partial class DeliveryGrain(
     DirectoryStore directory,
     OutboundQueue queue,
     IEnumerable<IMessageFilter> filters,
+    DsnSender dsn,
+    MailQueries queries,
+    TimeProvider time,
     ILogger<DeliveryGrain> logger) : Grain, IDeliveryGrain
 {
     public async Task<AcceptResult> AcceptAsync(InboundMessage message)
@@ -80,7 +86,8 @@ internal sealed partial class DeliveryGrain(
         if (remote.Count > 0)
         {
             queueId = await queue.EnqueueAsync(
-                message.SenderAccountId, message.MailFrom ?? "", [.. remote.Select(i => resolutions[i].Address)], message.Content, cancellationToken);
+                message.SenderAccountId, message.MailFrom ?? "", [.. remote.Select(i => resolutions[i].Address)], message.Content, message.Notifications,
+                cancellationToken);
             foreach (var i in remote)
                 results[i] = new RecipientResult { Address = resolutions[i].Address, Status = queueId is null ? RecipientStatus.TemporaryFailure : RecipientStatus.Queued };
         }
@@ -101,6 +108,8 @@ internal sealed partial class DeliveryGrain(
             }
         }
 
+        await ReportDeliveryAsync(message, results!, cancellationToken);
+
         long? sentCopy = null;
         if (mayRelay && results.Any(r => r!.Status is RecipientStatus.Delivered or RecipientStatus.Queued))
         {
@@ -117,6 +126,34 @@ internal sealed partial class DeliveryGrain(
         }
 
         return new AcceptResult { Recipients = results!, SentCopyMessageId = sentCopy, QueueId = queueId };
+    }
+
+    /// <summary>
+    /// RFC 3461 §5.2.2: a "delivered" DSN for local recipients whose NOTIFY asked for SUCCESS. The
+    /// mail is already stored, so a report that cannot be sent is logged, not turned into a failure.
+    /// </summary>
+    private async Task ReportDeliveryAsync(InboundMessage message, RecipientResult[] results, CancellationToken cancellationToken)
+    {
+        if (message.Notifications is not { } requested || string.IsNullOrEmpty(message.MailFrom))
+            return;
+        var delivered = results
+            .Where(r => r.Status == RecipientStatus.Delivered && r.MessageId is not null && requested.For(r.Address).Wants(NotifyOn.Success))
+            .ToList();
+        if (delivered.Count == 0)
+            return;
+        try
+        {
+            var raw = await queries.GetRawAsync(delivered[0].AccountId!.Value, delivered[0].MessageId!.Value, cancellationToken);
+            if (raw is null)
+                return;
+            var recipients = delivered.Select(r => new DsnRecipient(r.Address, requested.For(r.Address).OriginalRecipient, "250 2.0.0 Delivered to the mailbox", null)).ToList();
+            await dsn.SendAsync(new DsnReport(message.MailFrom, DsnAction.Delivered, recipients, time.GetUtcNow(),
+                EnvelopeId: requested.EnvelopeId, ReturnFullMessage: requested.ReturnFullMessage), raw, cancellationToken);
+        }
+        catch (Exception e) when (e is NpgsqlException or OrleansException or TimeoutException)
+        {
+            LogDeliveryReportFailed(message.MailFrom, e);
+        }
     }
 
     private sealed record Resolution(string Address, long? AccountId, bool LocalDomain, bool TooLarge);
@@ -156,6 +193,9 @@ internal sealed partial class DeliveryGrain(
         DeliveryStatus.AccountNotFound => RecipientStatus.UnknownRecipient,
         _ => RecipientStatus.TemporaryFailure,
     };
+
+    [LoggerMessage(EventId = 2101, Level = LogLevel.Warning, Message = "The delivery report to {Sender} was not sent")]
+    private partial void LogDeliveryReportFailed(string sender, Exception exception);
 
     [LoggerMessage(EventId = 2100, Level = LogLevel.Warning, Message = "The Sent copy for account {AccountId} was not stored: {Status}")]
     private partial void LogSentCopyFailed(long accountId, DeliveryStatus status);

@@ -11,9 +11,15 @@ namespace RestMail.Grains.Delivery;
 /// </summary>
 internal sealed class OutboundQueue(NpgsqlDataSource dataSource)
 {
-    /// <summary>Queues one entry for the remote recipients; null when the content vanished meanwhile.</summary>
-    public async Task<long?> EnqueueAsync(long? accountId, string mailFrom, IReadOnlyList<string> recipients, StoredContent content, CancellationToken cancellationToken)
+    /// <summary>
+    /// Queues one entry for the remote recipients, with what the sender asked of delivery status
+    /// notifications (RFC 3461); null when the content vanished meanwhile.
+    /// </summary>
+    public async Task<long?> EnqueueAsync(
+        long? accountId, string mailFrom, IReadOnlyList<string> recipients, StoredContent content, DeliveryNotifications? notifications,
+        CancellationToken cancellationToken)
     {
+        notifications ??= new DeliveryNotifications();
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var distinct = content.Segments.Distinct(ByteArrayComparer.Instance).Order(ByteArrayComparer.Instance).ToArray();
@@ -33,11 +39,11 @@ internal sealed class OutboundQueue(NpgsqlDataSource dataSource)
         references.Parameters.Add(new() { Value = content.Segments.ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bytea });
         var insert = new NpgsqlBatchCommand("""
             WITH q AS (
-                INSERT INTO outbound_queue (account_id, mail_from, recipients, segments, size)
-                VALUES ($1, $2, $3, $4, $5) RETURNING id),
+                INSERT INTO outbound_queue (account_id, mail_from, recipients, segments, size, dsn_return_full, dsn_envelope_id)
+                VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id),
             r AS (
-                INSERT INTO outbound_recipients (queue_id, address)
-                SELECT q.id, a FROM q, unnest($3::text[]) AS a
+                INSERT INTO outbound_recipients (queue_id, address, dsn_notify, dsn_original_recipient)
+                SELECT q.id, a.address, a.notify, a.original FROM q, unnest($3::text[], $8::smallint[], $9::text[]) AS a(address, notify, original)
                 ON CONFLICT DO NOTHING)
             SELECT id FROM q
             """);
@@ -46,6 +52,11 @@ internal sealed class OutboundQueue(NpgsqlDataSource dataSource)
         insert.Parameters.Add(new() { Value = recipients.ToArray() });
         insert.Parameters.Add(new() { Value = content.Segments.ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bytea });
         insert.Parameters.Add(new() { Value = content.Size });
+        insert.Parameters.Add(new() { Value = notifications.ReturnFullMessage });
+        insert.Parameters.Add(new() { Value = (object?)notifications.EnvelopeId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+        var requested = recipients.Select(notifications.For).ToList();
+        insert.Parameters.Add(new() { Value = requested.Select(r => (short?)r.Notify).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Smallint });
+        insert.Parameters.Add(new() { Value = requested.Select(r => r.OriginalRecipient).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
         // The insert comes first so that its id is the batch's scalar.
         batch.BatchCommands.Add(insert);
         batch.BatchCommands.Add(references);

@@ -8,75 +8,33 @@ namespace RestMail.Grains.Queue;
 
 /// <summary>
 /// Builds an RFC 3464 delivery status notification: multipart/report; report-type=delivery-status
-/// with a human-readable part, the message/delivery-status part and the original headers as
-/// text/rfc822-headers. A failure report (Action: failed) or, with a retry-until time, a delay
-/// report (Action: delayed, Will-Retry-Until, RFC 3464 §2.3.3 and §2.3.9).
+/// with a human-readable part, the message/delivery-status part and the original message: its
+/// header as text/rfc822-headers, or all of it as message/rfc822 when the sender asked for RET=FULL
+/// and the report is of a failure (RFC 3461 §4.3: other reports carry the header only).
 /// </summary>
 internal static partial class DsnBuilder
 {
-    public static byte[] Build(
-        string reportingMta, QueueEntry entry, IReadOnlyList<QueueRecipient> recipients, ReadOnlySpan<byte> original, DateTimeOffset now, DateTimeOffset? retryUntil = null)
+    public static byte[] Build(string reportingMta, DsnReport report, ReadOnlySpan<byte> original, DateTimeOffset now)
     {
-        var delayed = retryUntil is not null;
         var message = new MimeMessage();
         message.From.Add(new MailboxAddress("Mail Delivery System", $"MAILER-DAEMON@{reportingMta}"));
-        message.To.Add(MailboxAddress.Parse(entry.MailFrom));
-        message.Subject = delayed ? "Delayed Mail (still being retried)" : "Undelivered Mail Returned to Sender";
+        message.To.Add(MailboxAddress.Parse(report.Sender));
+        message.Subject = report.Action switch
+        {
+            DsnAction.Delayed => "Delayed Mail (still being retried)",
+            DsnAction.Delivered => "Successful Mail Delivery Report",
+            DsnAction.Relayed => "Relayed Mail Report",
+            _ => "Undelivered Mail Returned to Sender",
+        };
         message.Date = now;
         message.MessageId = MimeKit.Utils.MimeUtils.GenerateMessageId(reportingMta);
         message.Headers.Add("Auto-Submitted", "auto-replied");
 
-        var report = new MultipartReport("delivery-status");
-        var human = new StringBuilder();
-        human.Append(CultureInfo.InvariantCulture, $"This is the mail system at {reportingMta}.\r\n\r\n");
-        human.Append(delayed
-            ? string.Create(CultureInfo.InvariantCulture, $"Your message has not been delivered to one or more recipients yet.\r\nThe mail system will keep trying until {MimeKit.Utils.DateUtils.FormatDate(retryUntil!.Value)}; you need not send it again.\r\n\r\n")
-            : "Your message could not be delivered to one or more recipients.\r\n\r\n");
-        foreach (var recipient in recipients)
-            human.Append(CultureInfo.InvariantCulture, $"<{recipient.Address}>: {recipient.LastError}\r\n");
-        report.Add(new TextPart("plain") { Text = human.ToString() });
-
-        var status = new MessageDeliveryStatus();
-        var perMessage = new HeaderList
-        {
-            { "Reporting-MTA", $"dns; {reportingMta}" },
-            { "X-RestMail-Queue-ID", entry.Id.ToString(CultureInfo.InvariantCulture) },
-            { "Arrival-Date", MimeKit.Utils.DateUtils.FormatDate(entry.CreatedAt) },
-        };
-        status.StatusGroups.Add(perMessage);
-        foreach (var recipient in recipients)
-        {
-            var group = new HeaderList
-            {
-                { "Final-Recipient", $"rfc822; {recipient.Address}" },
-                { "Action", delayed ? "delayed" : "failed" },
-                { "Status", delayed ? DelayStatusOf(recipient.LastError) : StatusOf(recipient.LastError) },
-            };
-            if (recipient.LastError is { } error)
-            {
-                if (RemoteHost().Match(error) is { Success: true } remote)
-                    group.Add("Remote-MTA", $"dns; {remote.Groups[1].Value}");
-                // An SMTP reply is a Diagnostic-Code; our own reasons (DNS, expiry, admin) are not.
-                if (SmtpReply().IsMatch(error))
-                    group.Add("Diagnostic-Code", $"smtp; {error}");
-                else
-                    group.Add("X-RestMail-Diagnostic", error);
-            }
-            if (recipient.LastAttemptAt is { } at)
-                group.Add("Last-Attempt-Date", MimeKit.Utils.DateUtils.FormatDate(at));
-            if (retryUntil is { } until)
-                group.Add("Will-Retry-Until", MimeKit.Utils.DateUtils.FormatDate(until));
-            status.StatusGroups.Add(group);
-        }
-        report.Add(status);
-
-        var headers = HeaderBytes(original);
-        report.Add(new MimePart("text", "rfc822-headers")
-        {
-            Content = new MimeContent(new MemoryStream(headers)),
-            ContentTransferEncoding = headers.Any(b => b > 127) ? ContentEncoding.EightBit : ContentEncoding.SevenBit,
-        });
-        message.Body = report;
+        var multipart = new MultipartReport("delivery-status");
+        multipart.Add(new TextPart("plain") { Text = HumanReadable(reportingMta, report) });
+        multipart.Add(DeliveryStatus(reportingMta, report));
+        multipart.Add(report.ReturnFullMessage && report.Action == DsnAction.Failed ? WholeMessage(original) : HeaderSection(original));
+        message.Body = multipart;
 
         using var output = new MemoryStream();
         var format = FormatOptions.Default.Clone();
@@ -84,6 +42,82 @@ internal static partial class DsnBuilder
         message.WriteTo(format, output);
         return output.ToArray();
     }
+
+    private static string HumanReadable(string reportingMta, DsnReport report)
+    {
+        var text = new StringBuilder();
+        text.Append(CultureInfo.InvariantCulture, $"This is the mail system at {reportingMta}.\r\n\r\n");
+        text.Append(report.Action switch
+        {
+            DsnAction.Delayed => string.Create(CultureInfo.InvariantCulture,
+                $"Your message has not been delivered to one or more recipients yet.\r\nThe mail system will keep trying until {MimeKit.Utils.DateUtils.FormatDate(report.RetryUntil!.Value)}; you need not send it again.\r\n\r\n"),
+            DsnAction.Delivered => "Your message was delivered to the following recipients, as you asked to be told.\r\n\r\n",
+            DsnAction.Relayed => "Your message was passed on to mail systems that will not report its delivery, as you asked to be told.\r\n\r\n",
+            _ => "Your message could not be delivered to one or more recipients.\r\n\r\n",
+        });
+        foreach (var recipient in report.Recipients)
+            text.Append(CultureInfo.InvariantCulture, $"<{recipient.Address}>: {recipient.Detail}\r\n");
+        return text.ToString();
+    }
+
+    /// <summary>The per-message fields, then one group per recipient (RFC 3464 §2.2, §2.3).</summary>
+    private static MessageDeliveryStatus DeliveryStatus(string reportingMta, DsnReport report)
+    {
+        var status = new MessageDeliveryStatus();
+        var perMessage = new HeaderList();
+        if (report.EnvelopeId is { } envelopeId)
+            perMessage.Add("Original-Envelope-Id", envelopeId);
+        perMessage.Add("Reporting-MTA", $"dns; {reportingMta}");
+        if (report.QueueId is { } queueId)
+            perMessage.Add("X-RestMail-Queue-ID", queueId);
+        perMessage.Add("Arrival-Date", MimeKit.Utils.DateUtils.FormatDate(report.ArrivalDate));
+        status.StatusGroups.Add(perMessage);
+
+        foreach (var recipient in report.Recipients)
+        {
+            var group = new HeaderList();
+            if (recipient.OriginalRecipient is { } original)
+                group.Add("Original-Recipient", original);
+            group.Add("Final-Recipient", $"rfc822; {recipient.Address}");
+            group.Add("Action", report.Action.ToString().ToLowerInvariant());
+            group.Add("Status", report.Action switch
+            {
+                DsnAction.Failed => StatusOf(recipient.Detail),
+                DsnAction.Delayed => DelayStatusOf(recipient.Detail),
+                _ => "2.0.0",
+            });
+            if (recipient.Detail is { } detail)
+            {
+                if (RemoteHost().Match(detail) is { Success: true } remote)
+                    group.Add("Remote-MTA", $"dns; {remote.Groups[1].Value}");
+                // An SMTP reply is a Diagnostic-Code; our own reasons (DNS, expiry, admin) are not.
+                if (SmtpReply().IsMatch(detail))
+                    group.Add("Diagnostic-Code", $"smtp; {detail}");
+                else
+                    group.Add("X-RestMail-Diagnostic", detail);
+            }
+            if (recipient.LastAttemptAt is { } at)
+                group.Add("Last-Attempt-Date", MimeKit.Utils.DateUtils.FormatDate(at));
+            if (report.RetryUntil is { } until)
+                group.Add("Will-Retry-Until", MimeKit.Utils.DateUtils.FormatDate(until));
+            status.StatusGroups.Add(group);
+        }
+        return status;
+    }
+
+    private static MimePart HeaderSection(ReadOnlySpan<byte> original)
+    {
+        var headers = HeaderBytes(original);
+        return new MimePart("text", "rfc822-headers")
+        {
+            Content = new MimeContent(new MemoryStream(headers)),
+            ContentTransferEncoding = headers.Any(b => b > 127) ? ContentEncoding.EightBit : ContentEncoding.SevenBit,
+        };
+    }
+
+    /// <summary>The original, byte for byte, as a message/rfc822 part.</summary>
+    private static MessagePart WholeMessage(ReadOnlySpan<byte> original) =>
+        new("rfc822") { Message = MimeMessage.Load(new MemoryStream(original.ToArray(), writable: false), persistent: true) };
 
     /// <summary>The RFC 3463 status code in an error text ("550 5.1.1 ..."), or a generic one.</summary>
     internal static string StatusOf(string? error)

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.Tokens;
 using MimeKit;
+using RestMail.Grains.Delivery;
 using RestMail.Grains.Federation;
 using RestMail.Grains.Queue.MtaSts;
 using RestMail.Storage.Dkim;
@@ -44,6 +45,9 @@ internal sealed partial class QueueEntryGrain(
         var raw = await store.GetRawAsync(Id, cancellationToken) ?? throw new InvalidOperationException($"Queue entry {Id} has no content.");
 
         var outcomes = new List<RecipientOutcome>();
+        // Recipients whose mailbox server took the message itself (federation): "delivered", not "relayed".
+        var finallyDelivered = new HashSet<string>(StringComparer.Ordinal);
+        var notifications = NotificationsOf(entry);
         if (pending.Count > 0)
         {
             var signed = await SignAsync(raw, entry.MailFrom, cancellationToken);
@@ -53,6 +57,7 @@ internal sealed partial class QueueEntryGrain(
                 if (await TryFederationAsync(entry, group.Key, [.. group], signed, message, cancellationToken) is { } federated)
                 {
                     outcomes.AddRange(federated);
+                    finallyDelivered.UnionWith(group);
                     continue;
                 }
                 var route = await mtaSts.ApplyAsync(group.Key, await resolver.ResolveAsync(group.Key, cancellationToken), cancellationToken);
@@ -63,7 +68,7 @@ internal sealed partial class QueueEntryGrain(
                     Uri? advertised = null;
                     using (await limiter.AcquireAsync(group.Key, cancellationToken))
                     {
-                        outcomes.AddRange(await sender.SendAsync(route, entry.MailFrom, [.. group], message, cancellationToken,
+                        outcomes.AddRange(await sender.SendAsync(route, entry.MailFrom, [.. group], notifications, message, cancellationToken,
                             (target, endpoint) => advertised = IsPlausibleAdvertisement(endpoint, group.Key, target) ? endpoint : advertised));
                     }
                     if (advertised is not null && federationOptions.Value.Enabled)
@@ -85,9 +90,32 @@ internal sealed partial class QueueEntryGrain(
             return (await store.GetAsync(Id, cancellationToken))?.State;
         LogAttempt(Id, outcomes.Count(o => o.Kind == RecipientOutcomeKind.Delivered), outcomes.Count(o => o.Kind == RecipientOutcomeKind.Deferred),
             outcomes.Count(o => o.Kind == RecipientOutcomeKind.Failed), progress.State);
-        await dsn.SendAsync(entry, progress.NewlyFailed, raw, cancellationToken);
+        await dsn.SendAsync(entry, DsnAction.Failed, progress.NewlyFailed, raw, cancellationToken);
+        await ReportSuccessAsync(entry, progress.NewlyDelivered, outcomes, finallyDelivered, raw, cancellationToken);
         await WarnOfDelayAsync(entry, outcomes, raw, cancellationToken);
         return progress.State;
+    }
+
+    private static DeliveryNotifications NotificationsOf(QueueEntry entry) => new()
+    {
+        ReturnFullMessage = entry.ReturnFullMessage,
+        EnvelopeId = entry.EnvelopeId,
+        Recipients = entry.Recipients.ToDictionary(r => r.Address, r => r.Requested(), StringComparer.Ordinal),
+    };
+
+    /// <summary>
+    /// NOTIFY=SUCCESS (RFC 3461 §5.2.2): "delivered" when the recipient's own server stored it
+    /// (federation), "relayed" when an SMTP server without DSN took it; nothing when that server
+    /// offers DSN, since the request went along and it reports itself.
+    /// </summary>
+    private async Task ReportSuccessAsync(
+        QueueEntry entry, IReadOnlyList<QueueRecipient> delivered, List<RecipientOutcome> outcomes, HashSet<string> finallyDelivered, byte[] raw,
+        CancellationToken cancellationToken)
+    {
+        var onward = outcomes.Where(o => o.NotifiesOnward).Select(o => o.Address).ToHashSet(StringComparer.Ordinal);
+        var reportable = delivered.Where(r => !onward.Contains(r.Address)).ToList();
+        await dsn.SendAsync(entry, DsnAction.Delivered, [.. reportable.Where(r => finallyDelivered.Contains(r.Address))], raw, cancellationToken);
+        await dsn.SendAsync(entry, DsnAction.Relayed, [.. reportable.Where(r => !finallyDelivered.Contains(r.Address))], raw, cancellationToken);
     }
 
     /// <summary>One "delayed" DSN per entry once it has waited DelayWarningAfter with recipients still deferred.</summary>
@@ -95,13 +123,14 @@ internal sealed partial class QueueEntryGrain(
     {
         var after = options.Value.DelayWarningAfter;
         var now = time.GetUtcNow();
+        var requested = entry.Recipients.ToDictionary(r => r.Address, StringComparer.Ordinal);
         var deferred = outcomes.Where(o => o.Kind == RecipientOutcomeKind.Deferred)
-            .Select(o => new QueueRecipient(o.Address, "queued", entry.Attempts + 1, o.Detail, now))
+            .Select(o => requested[o.Address] with { State = "queued", Attempts = entry.Attempts + 1, LastError = o.Detail, LastAttemptAt = now })
             .ToList();
         if (after <= TimeSpan.Zero || deferred.Count == 0 || now - entry.CreatedAt < after)
             return;
         if (await store.MarkDelayNotifiedAsync(Id, cancellationToken))
-            await dsn.SendDelayAsync(entry, deferred, raw, entry.CreatedAt + options.Value.MaxLifetime, cancellationToken);
+            await dsn.SendAsync(entry, DsnAction.Delayed, deferred, raw, cancellationToken, retryUntil: entry.CreatedAt + options.Value.MaxLifetime);
     }
 
     /// <summary>
@@ -173,7 +202,7 @@ internal sealed partial class QueueEntryGrain(
         var progress = await store.RecordAttemptAsync(Id, outcomes, TimeSpan.Zero, cancellationToken);
         if (progress is null)
             return false;
-        await dsn.SendAsync(entry, progress.NewlyFailed, raw, cancellationToken);
+        await dsn.SendAsync(entry, DsnAction.Failed, progress.NewlyFailed, raw, cancellationToken);
         return true;
     }
 

@@ -6,6 +6,7 @@ using MailKit.Security;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using MimeKit;
+using RestMail.Grains.Delivery;
 using RestMail.Grains.Federation;
 using RestMail.Storage.Hosting;
 using RestMail.Storage.Queue;
@@ -24,14 +25,14 @@ internal sealed partial class SmtpSender(
     IOptions<OutboundOptions> options, IOptions<RestMailOptions> host, RemoteCertificateVerifier verifier, ILogger<SmtpSender> logger)
 {
     public async Task<IReadOnlyList<RecipientOutcome>> SendAsync(
-        MailRoute route, string mailFrom, IReadOnlyList<string> recipients, MimeMessage message, CancellationToken cancellationToken,
-        Action<MailTarget, Uri>? advertised = null)
+        MailRoute route, string mailFrom, IReadOnlyList<string> recipients, DeliveryNotifications notifications, MimeMessage message,
+        CancellationToken cancellationToken, Action<MailTarget, Uri>? advertised = null)
     {
         string detail = "4.4.1 No mail server could be reached";
         foreach (var target in route.Targets)
         {
             var ehlo = new EhloAdvertisementLog();
-            using var client = new OutcomeSmtpClient(ehlo)
+            using var client = new OutcomeSmtpClient(ehlo, notifications)
             {
                 LocalDomain = host.Value.EffectiveHostname,
                 Timeout = (int)options.Value.Timeout.TotalMilliseconds,
@@ -65,10 +66,12 @@ internal sealed partial class SmtpSender(
             try
             {
                 await client.SendAsync(message, sender, to, cancellationToken);
+                // RFC 3461 §5.2: a DSN-capable next hop took the requests along and reports itself.
+                var onward = client.Capabilities.HasFlag(SmtpCapabilities.Dsn);
                 await DisconnectQuietlyAsync(client);
                 return [.. recipients.Select(r => client.Rejected.TryGetValue(r, out var rejected)
                     ? Outcome(r, rejected.StatusCode, rejected.Response, target)
-                    : new RecipientOutcome(r, RecipientOutcomeKind.Delivered, $"250 ({target.Host}[{target.Address}])"))];
+                    : new RecipientOutcome(r, RecipientOutcomeKind.Delivered, $"250 ({target.Host}[{target.Address}])", onward))];
             }
             catch (SmtpCommandException e)
             {
@@ -123,10 +126,35 @@ internal sealed partial class SmtpSender(
     [LoggerMessage(EventId = 2200, Level = LogLevel.Information, Message = "Outbound connection to {Host}[{Address}]:{Port} failed: {Error}")]
     private partial void LogConnectFailed(string host, string address, int port, string error);
 
-    /// <summary>Remembers refused recipients instead of giving up on the whole transaction.</summary>
-    private sealed class OutcomeSmtpClient(IProtocolLogger protocolLogger) : SmtpClient(protocolLogger)
+    /// <summary>
+    /// Remembers refused recipients instead of giving up on the whole transaction, and passes the
+    /// sender's DSN requests (RFC 3461 NOTIFY, ENVID, RET) on to a server that offers DSN. MailKit
+    /// writes ORCPT itself, from the recipient address (which the queue never rewrites).
+    /// </summary>
+    private sealed class OutcomeSmtpClient : SmtpClient
     {
+        private readonly DeliveryNotifications _notifications;
+
+        public OutcomeSmtpClient(IProtocolLogger protocolLogger, DeliveryNotifications notifications) : base(protocolLogger)
+        {
+            _notifications = notifications;
+            // Only RET=FULL is remembered; without it the next hop chooses, as it would have for us.
+            DeliveryStatusNotificationType = notifications.ReturnFullMessage ? DeliveryStatusNotificationType.Full : DeliveryStatusNotificationType.Unspecified;
+        }
+
         public Dictionary<string, (SmtpStatusCode StatusCode, string Response)> Rejected { get; } = new(StringComparer.Ordinal);
+
+        protected override string? GetEnvelopeId(MimeMessage message) => _notifications.EnvelopeId;
+
+        protected override DeliveryStatusNotification? GetDeliveryStatusNotifications(MimeMessage message, MailboxAddress mailbox) =>
+            _notifications.For(mailbox.Address).Notify switch
+            {
+                null => null,
+                NotifyOn.None => DeliveryStatusNotification.Never,
+                var on => (on.Value.HasFlag(NotifyOn.Success) ? DeliveryStatusNotification.Success : 0)
+                    | (on.Value.HasFlag(NotifyOn.Failure) ? DeliveryStatusNotification.Failure : 0)
+                    | (on.Value.HasFlag(NotifyOn.Delay) ? DeliveryStatusNotification.Delay : 0),
+            };
 
         protected override void OnRecipientNotAccepted(MimeMessage message, MailboxAddress mailbox, SmtpResponse response) =>
             Rejected[mailbox.Address] = (response.StatusCode, response.Response);

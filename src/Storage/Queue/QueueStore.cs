@@ -1,5 +1,6 @@
 using Npgsql;
 using NpgsqlTypes;
+using RestMail.Grains.Delivery;
 
 namespace RestMail.Storage.Queue;
 
@@ -107,12 +108,13 @@ public sealed class QueueStore(NpgsqlDataSource dataSource)
         }
 
         var failed = new List<QueueRecipient>();
+        var delivered = new List<QueueRecipient>();
         await using (var update = new NpgsqlCommand("""
             UPDATE outbound_recipients r
             SET state = o.state, attempts = r.attempts + 1, last_error = o.error, last_attempt_at = now()
             FROM unnest($2::text[], $3::text[], $4::text[]) AS o(address, state, error)
             WHERE r.queue_id = $1 AND r.address = o.address AND r.state = 'queued'
-            RETURNING r.address, r.state, r.attempts, r.last_error, r.last_attempt_at
+            RETURNING r.address, r.state, r.attempts, r.last_error, r.last_attempt_at, r.dsn_notify, r.dsn_original_recipient
             """, connection, transaction))
         {
             update.Parameters.Add(new() { Value = id });
@@ -122,8 +124,11 @@ public sealed class QueueStore(NpgsqlDataSource dataSource)
             await using var reader = await update.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
             {
-                if (reader.GetString(1) == "failed")
-                    failed.Add(ReadRecipient(reader, 0));
+                var recipient = ReadRecipient(reader, 0);
+                if (recipient.State == "failed")
+                    failed.Add(recipient);
+                else if (recipient.State == "delivered")
+                    delivered.Add(recipient);
             }
         }
 
@@ -168,7 +173,7 @@ public sealed class QueueStore(NpgsqlDataSource dataSource)
             await requeue.ExecuteNonQueryAsync(cancellationToken);
         }
         await transaction.CommitAsync(cancellationToken);
-        return new QueueProgress(newState, failed);
+        return new QueueProgress(newState, failed, delivered);
     }
 
     /// <summary>Puts a delivering entry back in the queue after an attempt that failed without recording outcomes.</summary>
@@ -251,7 +256,8 @@ public sealed class QueueStore(NpgsqlDataSource dataSource)
     private async Task<List<QueueEntry>> QueryAsync(string where, NpgsqlParameter[] parameters, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand($"""
-            SELECT q.id, q.account_id, q.mail_from, q.state, q.attempts, q.next_attempt_at, q.last_error, q.size, q.created_at, q.finished_at
+            SELECT q.id, q.account_id, q.mail_from, q.state, q.attempts, q.next_attempt_at, q.last_error, q.size, q.created_at, q.finished_at,
+                   q.dsn_return_full, q.dsn_envelope_id
             FROM outbound_queue q {where}
             """);
         command.Parameters.AddRange(parameters);
@@ -263,7 +269,8 @@ public sealed class QueueStore(NpgsqlDataSource dataSource)
                 rows.Add(new QueueEntry(
                     reader.GetInt64(0), reader.IsDBNull(1) ? null : reader.GetInt64(1), reader.GetString(2), reader.GetString(3),
                     reader.GetInt32(4), reader.GetFieldValue<DateTimeOffset>(5), reader.IsDBNull(6) ? null : reader.GetString(6),
-                    reader.GetInt64(7), reader.GetFieldValue<DateTimeOffset>(8), reader.IsDBNull(9) ? null : reader.GetFieldValue<DateTimeOffset>(9), []));
+                    reader.GetInt64(7), reader.GetFieldValue<DateTimeOffset>(8), reader.IsDBNull(9) ? null : reader.GetFieldValue<DateTimeOffset>(9), [],
+                    reader.GetBoolean(10), reader.IsDBNull(11) ? null : reader.GetString(11)));
             }
         }
         if (rows.Count == 0)
@@ -271,7 +278,7 @@ public sealed class QueueStore(NpgsqlDataSource dataSource)
 
         var recipients = new Dictionary<long, List<QueueRecipient>>();
         await using (var detail = dataSource.CreateCommand(
-            "SELECT queue_id, address, state, attempts, last_error, last_attempt_at FROM outbound_recipients WHERE queue_id = ANY($1) ORDER BY queue_id, address"))
+            "SELECT queue_id, address, state, attempts, last_error, last_attempt_at, dsn_notify, dsn_original_recipient FROM outbound_recipients WHERE queue_id = ANY($1) ORDER BY queue_id, address"))
         {
             detail.Parameters.Add(new() { Value = rows.Select(r => r.Id).ToArray() });
             await using var reader = await detail.ExecuteReaderAsync(cancellationToken);
@@ -289,5 +296,7 @@ public sealed class QueueStore(NpgsqlDataSource dataSource)
     private static QueueRecipient ReadRecipient(NpgsqlDataReader reader, int first) => new(
         reader.GetString(first), reader.GetString(first + 1), reader.GetInt32(first + 2),
         reader.IsDBNull(first + 3) ? null : reader.GetString(first + 3),
-        reader.IsDBNull(first + 4) ? null : reader.GetFieldValue<DateTimeOffset>(first + 4));
+        reader.IsDBNull(first + 4) ? null : reader.GetFieldValue<DateTimeOffset>(first + 4),
+        reader.IsDBNull(first + 5) ? null : (NotifyOn)reader.GetInt16(first + 5),
+        reader.IsDBNull(first + 6) ? null : reader.GetString(first + 6));
 }

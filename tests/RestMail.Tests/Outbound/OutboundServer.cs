@@ -38,7 +38,11 @@ public class OutboundServer(PostgresServer postgres) : ApiServer(postgres)
         settings["RestMail:Outbound:StaticRoutes:*"] = "127.0.0.1:" + Sink.Port.ToString(CultureInfo.InvariantCulture);
 
     /// <summary>Sends a raw message as the account (as the REST send endpoint does) and returns the queue id.</summary>
-    public async Task<long> SendAsync(long accountId, string mailFrom, string raw, params string[] recipients)
+    public Task<long> SendAsync(long accountId, string mailFrom, string raw, params string[] recipients) =>
+        SendAsync(accountId, mailFrom, raw, null, recipients);
+
+    /// <summary>The same, with the DSN requests an SMTP client could have made (RFC 3461).</summary>
+    public async Task<long> SendAsync(long accountId, string mailFrom, string raw, DeliveryNotifications? notifications, params string[] recipients)
     {
         var content = await Services.GetRequiredService<BlobStore>().StoreAsync(System.Text.Encoding.UTF8.GetBytes(raw), TestContext.Current.CancellationToken);
         var result = await Grains.GetGrain<IDeliveryGrain>(0).AcceptAsync(new InboundMessage
@@ -48,6 +52,7 @@ public class OutboundServer(PostgresServer postgres) : ApiServer(postgres)
             Content = content,
             Source = MessageSource.Api,
             SenderAccountId = accountId,
+            Notifications = notifications,
         });
         Assert.All(result.Recipients, r => Assert.Equal(RecipientStatus.Queued, r.Status));
         return result.QueueId!.Value;

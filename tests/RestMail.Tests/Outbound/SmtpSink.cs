@@ -26,7 +26,8 @@ public sealed record SinkMessage(string MailFrom, IReadOnlyList<string> Recipien
 
 /// <summary>
 /// A tiny SMTP server on 127.0.0.1 for outbound tests: EHLO with PIPELINING and 8BITMIME, MAIL,
-/// RCPT (answered per address from <see cref="Replies"/>, 250 by default), DATA, RSET, NOOP, QUIT.
+/// RCPT (answered per address from <see cref="Replies"/>, 250 by default), DATA, RSET, NOOP, QUIT;
+/// with <see cref="AdvertiseDsn"/> it offers DSN and records the MAIL and RCPT command lines.
 /// </summary>
 public sealed class SmtpSink : IAsyncDisposable
 {
@@ -46,6 +47,12 @@ public sealed class SmtpSink : IAsyncDisposable
     public ConcurrentDictionary<string, string> Replies { get; } = new(StringComparer.OrdinalIgnoreCase);
 
     public ConcurrentQueue<SinkMessage> Received { get; } = new();
+
+    /// <summary>Offer the DSN extension (RFC 3461) in EHLO.</summary>
+    public bool AdvertiseDsn { get; init; }
+
+    /// <summary>Every MAIL and RCPT command line received, as sent.</summary>
+    public ConcurrentQueue<string> EnvelopeCommands { get; } = new();
 
     /// <summary>When set, STARTTLS is offered with this certificate.</summary>
     public X509Certificate2? Certificate { get; set; }
@@ -90,7 +97,8 @@ public sealed class SmtpSink : IAsyncDisposable
                 switch (verb)
                 {
                     case "EHLO":
-                        await Reply("250-sink.test\r\n250-PIPELINING\r\n250-8BITMIME\r\n" + (Certificate is not null && !tls ? "250-STARTTLS\r\n" : "") + "250 ENHANCEDSTATUSCODES");
+                        await Reply("250-sink.test\r\n250-PIPELINING\r\n250-8BITMIME\r\n" + (Certificate is not null && !tls ? "250-STARTTLS\r\n" : "")
+                            + (AdvertiseDsn ? "250-DSN\r\n" : "") + "250 ENHANCEDSTATUSCODES");
                         break;
                     case "STARTTLS" when Certificate is not null && !tls:
                         await Reply("220 2.0.0 Ready to start TLS");
@@ -102,11 +110,13 @@ public sealed class SmtpSink : IAsyncDisposable
                         await Reply("250 sink.test");
                         break;
                     case "MAIL":
+                        EnvelopeCommands.Enqueue(line);
                         mailFrom = Path(line);
                         recipients.Clear();
                         await Reply("250 2.1.0 OK");
                         break;
                     case "RCPT":
+                        EnvelopeCommands.Enqueue(line);
                         var address = Path(line);
                         var reply = Replies.TryGetValue(address, out var configured) ? configured : "250 2.1.5 OK";
                         if (reply.StartsWith('2'))
