@@ -13,7 +13,7 @@ namespace RestMail.Bench.Imap;
 internal sealed class ImapWire : IAsyncDisposable
 {
     private readonly Socket _socket;
-    private readonly byte[] _buffer;
+    private byte[] _buffer;
     private int _start;
     private int _end;
     private int _tag;
@@ -135,8 +135,9 @@ internal sealed class ImapWire : IAsyncDisposable
             _end -= _start;
             _start = 0;
         }
+        // A SEARCH answer is one line however many numbers it holds.
         if (_end == _buffer.Length)
-            throw new InvalidOperationException("Response line longer than the client's buffer.");
+            Array.Resize(ref _buffer, _buffer.Length * 2);
         var read = await _socket.ReceiveAsync(_buffer.AsMemory(_end), SocketFlags.None);
         _end += read;
         return read > 0;
