@@ -5,10 +5,22 @@ using RestMail.Storage.Mail;
 
 // Usage: dotnet run -c Release --project bench/RestMail.Bench -- [--folder-size N] [--deliveries N] [--dir PATH]
 //        dotnet run -c Release --project bench/RestMail.Bench -- smtp [--messages N] [--dir PATH]   (as root; needs postfix, dovecot-lmtpd)
+//        dotnet run -c Release --project bench/RestMail.Bench -- imap [--messages N] [--sessions N] [--rounds N] [--dir PATH]   (as root; needs dovecot-imapd)
 var directory = args.SkipWhile(a => a != "--dir").Skip(1).FirstOrDefault() ?? Path.Combine(Path.GetTempPath(), "restmail-bench");
 if (args.FirstOrDefault() == "smtp")
 {
     await RestMail.Bench.Smtp.SmtpBenchmark.RunAsync(directory, Option("--messages", 2_000));
+    return;
+}
+if (args.FirstOrDefault() == "imap")
+{
+    await RestMail.Bench.Imap.ImapBenchmark.RunAsync(directory, Option("--messages", 100_000), Option("--sessions", 1_000), Option("--rounds", 1));
+    return;
+}
+if (args.FirstOrDefault() == "imap-server")
+{
+    // The REST Mail side of the imap benchmark, started by it as a process of its own.
+    await RestMail.Bench.Imap.RestMailImapServer.ServeAsync(directory, Option("--messages", 100_000));
     return;
 }
 var folderSize = Option("--folder-size", 100_000);

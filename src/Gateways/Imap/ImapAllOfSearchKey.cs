@@ -19,4 +19,10 @@ internal sealed class ImapAllOfSearchKey(IReadOnlyList<ImapSearchKey> keys) : Im
         }
         return unknown ? null : true;
     }
+
+    public override void CollectTextKeys(List<ImapTextSearchKey> found)
+    {
+        foreach (var key in keys)
+            key.CollectTextKeys(found);
+    }
 }

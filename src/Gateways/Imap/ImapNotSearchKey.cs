@@ -4,4 +4,6 @@ namespace RestMail.Gateways.Imap;
 internal sealed class ImapNotSearchKey(ImapSearchKey inner) : ImapSearchKey
 {
     public override bool? Matches(ImapSearchCandidate candidate) => !inner.Matches(candidate);
+
+    public override void CollectTextKeys(List<ImapTextSearchKey> found) => inner.CollectTextKeys(found);
 }

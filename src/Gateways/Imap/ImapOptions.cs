@@ -35,6 +35,13 @@ public sealed class ImapOptions
     /// <summary>BAD answers in one session before the server says BYE.</summary>
     public int MaxErrors { get; set; } = 50;
 
+    /// <summary>
+    /// Whether LOGIN and AUTHENTICATE are accepted on a connection that is not (yet) TLS. Off by
+    /// default: RFC 9051 §6.2.3, a password must not cross the network in clear text. For loopback
+    /// set-ups (a benchmark, a local webmail) only.
+    /// </summary>
+    public bool AllowPlaintextAuth { get; set; }
+
     /// <summary>How often a session renews its subscription with the mailbox grain (observers expire after 3 minutes).</summary>
     public TimeSpan ResubscribeInterval { get; set; } = TimeSpan.FromMinutes(1);
 }

@@ -13,4 +13,10 @@ internal sealed class ImapOrSearchKey(ImapSearchKey left, ImapSearchKey right) :
             return true;
         return first is null || second is null ? null : false;
     }
+
+    public override void CollectTextKeys(List<ImapTextSearchKey> found)
+    {
+        left.CollectTextKeys(found);
+        right.CollectTextKeys(found);
+    }
 }

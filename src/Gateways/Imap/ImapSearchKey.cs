@@ -8,4 +8,9 @@ namespace RestMail.Gateways.Imap;
 internal abstract class ImapSearchKey
 {
     public abstract bool? Matches(ImapSearchCandidate candidate);
+
+    /// <summary>Adds the text keys of this subtree (their answers can be looked up before the pass).</summary>
+    public virtual void CollectTextKeys(List<ImapTextSearchKey> found)
+    {
+    }
 }

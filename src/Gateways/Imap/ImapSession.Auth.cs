@@ -16,7 +16,7 @@ public sealed partial class ImapSession
         reader.ExpectSpace();
         var password = reader.ReadAString();
         reader.ExpectEnd();
-        if (!_tls)
+        if (!LoginAllowed)
         {
             // RFC 9051 §6.2.3 / §7.1: [PRIVACYREQUIRED]; the password crossed the wire in clear, but we will not use it.
             Tagged(tag, "NO", "[PRIVACYREQUIRED] LOGIN is only allowed after STARTTLS");
@@ -34,7 +34,7 @@ public sealed partial class ImapSession
         if (reader.TryConsume((byte)' '))
             initial = reader.ReadAtom();
         reader.ExpectEnd();
-        if (!_tls)
+        if (!LoginAllowed)
         {
             Tagged(tag, "NO", "[PRIVACYREQUIRED] Authentication is only allowed after STARTTLS");
             return Next.Continue;

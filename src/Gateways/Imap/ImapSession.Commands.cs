@@ -12,14 +12,17 @@ public sealed partial class ImapSession
         $"LITERAL+ ID ENABLE NAMESPACE IDLE UIDPLUS MOVE ESEARCH SEARCHRES CONDSTORE QRESYNC SORT THREAD=ORDEREDSUBJECT THREAD=REFERENCES UNSELECT CHILDREN SPECIAL-USE LIST-EXTENDED LIST-STATUS STATUS=SIZE APPENDLIMIT={Options.AppendLimit} MULTIAPPEND QUOTA QUOTA=RES-STORAGE UTF8=ACCEPT COMPRESS=DEFLATE");
 
     /// <summary>
-    /// RFC 9051 §6.1.1 / §6.2: before TLS, STARTTLS and LOGINDISABLED, no mechanisms; after TLS and
-    /// before login, AUTH=PLAIN and SASL-IR (RFC 4959); after login, the extensions.
+    /// RFC 9051 §6.1.1 / §6.2: before TLS, STARTTLS and LOGINDISABLED, no mechanisms; after TLS (or
+    /// with plaintext logins allowed) and before login, AUTH=PLAIN and SASL-IR (RFC 4959); after login,
+    /// the extensions.
     /// </summary>
+    private bool LoginAllowed => _tls || Options.AllowPlaintextAuth;
+
     private string Capabilities()
     {
         if (_state != SessionState.NotAuthenticated)
             return "IMAP4rev1 " + ExtensionCapabilities;
-        return _tls
+        return LoginAllowed
             ? "IMAP4rev1 SASL-IR AUTH=PLAIN " + ExtensionCapabilities
             : "IMAP4rev1 STARTTLS LOGINDISABLED " + ExtensionCapabilities;
     }

@@ -103,9 +103,63 @@ public sealed partial class ImapSession
                     break;
             }
         }
+        if (open.Count >= IndexedSearchThreshold && await AnswerFromSearchTextAsync(program, selected, open, ct))
+        {
+            var stillOpen = new List<(int Index, ImapSearchCandidate Candidate)>();
+            foreach (var item in open)
+            {
+                switch (program.Matches(item.Candidate))
+                {
+                    case true:
+                        matched[item.Index] = true;
+                        break;
+                    case null:
+                        stillOpen.Add(item);
+                        break;
+                }
+            }
+            open = stillOpen;
+        }
         await Parallel.ForEachAsync(open, new ParallelOptions { MaxDegreeOfParallelism = ContentSearchParallelism, CancellationToken = ct },
             async (item, token) => matched[item.Index] = await MatchesWithContentAsync(program, item.Candidate, token));
         return [.. messages.Where((_, i) => matched[i])];
+    }
+
+    /// <summary>Below this many open candidates, parsing them is cheaper than the indexed queries.</summary>
+    private const int IndexedSearchThreshold = 32;
+
+    /// <summary>
+    /// Answers the text keys that can be answered from the stored search text (<see cref="ImapSearchText"/>)
+    /// with one query each, after storing the text of the open candidates that have none yet. Returns
+    /// false when no key could be answered so.
+    /// </summary>
+    private async Task<bool> AnswerFromSearchTextAsync(ImapSearchKey program, ImapSelectedFolder selected, List<(int Index, ImapSearchCandidate Candidate)> open,
+        CancellationToken ct)
+    {
+        var keys = new List<ImapTextSearchKey>();
+        program.CollectTextKeys(keys);
+        keys.RemoveAll(k => !k.IsIndexable);
+        if (keys.Count == 0)
+            return false;
+        var missing = await _gateway.Store.MissingSearchTextAsync([.. open.Select(o => o.Candidate.Message.Id)], ct);
+        foreach (var chunk in missing.Chunk(256))
+        {
+            var rows = new (long Id, string Headers, string Body)?[chunk.Length];
+            await Parallel.ForEachAsync(Enumerable.Range(0, chunk.Length), new ParallelOptions { MaxDegreeOfParallelism = ContentSearchParallelism, CancellationToken = ct },
+                async (i, token) =>
+                {
+                    if (await _gateway.Queries.GetRawAsync(AccountId, chunk[i], token) is not { } raw)
+                        return;
+                    var (headers, body) = ImapSearchText.Build(ImapParsedMessage.Parse(raw).Message, raw);
+                    rows[i] = (chunk[i], headers, body);
+                });
+            await _gateway.Store.SaveSearchTextAsync([.. rows.OfType<(long, string, string)>()], ct);
+        }
+        // Every open candidate now has its text stored, or is gone (and then matches nothing, as on
+        // the parsing path), so a key's answer for the candidates is exactly "in the result".
+        foreach (var key in keys)
+            key.Matching = await _gateway.Store.MatchSearchTextAsync(AccountId, selected.FolderId, key.Query, ct);
+        return true;
     }
 
     /// <summary>Blob reads and MimeKit parses in flight at once for one SEARCH: enough to hide round trips, few enough for 2 cores.</summary>

@@ -29,7 +29,7 @@ public sealed partial class ImapSession
         _signal!.TakeChanged();
         _seenModSeq = snapshot.HighestModSeq;
         _ownModSeqs.Clear();
-        var selected = new ImapSelectedFolder(snapshot.Folder.Id, snapshot.Folder.Name, snapshot.Folder.UidValidity, readOnly, snapshot.Uids, snapshot.MessageIds);
+        var selected = new ImapSelectedFolder(snapshot.Folder.Id, snapshot.Folder.Name, snapshot.Folder.UidValidity, readOnly, snapshot.Uids);
 
         _out.Raw("* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft");
         foreach (var keyword in snapshot.Keywords)

@@ -125,7 +125,9 @@ public sealed partial class ImapSession
             return Next.Continue;
         }
         var sequences = selected.Resolve(set, uid);
-        var sources = sequences.Select(s => (Uid: selected.UidAt(s), Id: selected.MessageIdAt(s))).ToList();
+        // The session keeps UIDs only; the store knows their message ids (those still in the folder).
+        var sources = (await _gateway.Store.GetMessagesAsync(AccountId, selected.FolderId, [.. sequences.Select(selected.UidAt)], ct))
+            .Select(m => (m.Uid, m.Id)).ToList();
         if (sources.Count == 0)
         {
             Tagged(tag, "OK", move ? "MOVE completed" : "COPY completed");

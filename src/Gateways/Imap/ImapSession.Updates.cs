@@ -123,8 +123,8 @@ public sealed partial class ImapSession
             selected.RemoveAt(sequence);
             flagChanged.Remove(uid);
         }
-        if (change.Kind is ChangeKind.Added or ChangeKind.Moved && change.FolderId == folder && change.Uid is { } added && change.MessageId is { } id)
-            selected.Add(added, id);
+        if (change.Kind is ChangeKind.Added or ChangeKind.Moved && change.FolderId == folder && change.Uid is { } added)
+            selected.Add(added);
         if (change.Kind == ChangeKind.FlagsChanged && change.FolderId == folder && change.Uid is { } changed && !_ownModSeqs.Remove(change.ModSeq))
             flagChanged.Add(changed);
         return true;
@@ -174,7 +174,7 @@ public sealed partial class ImapSession
             _signal?.MarkChanged();
         }
         for (var i = 0; i < snapshot.Uids.Length; i++)
-            selected.Add(snapshot.Uids[i], snapshot.MessageIds[i]);
+            selected.Add(snapshot.Uids[i]);
         AnnounceExists(selected);
     }
 

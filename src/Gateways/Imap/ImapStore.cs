@@ -24,7 +24,7 @@ public sealed class ImapStore(NpgsqlDataSource dataSource)
             SELECT f.id, f.name, f.role, f.total, f.unread, f.size_bytes, f.uid_validity, f.uid_next, f.modseq, a.highest_modseq
             FROM folders f JOIN accounts a ON a.id = f.account_id WHERE f.account_id = $1 AND f.id = $2
             """, accountId, folderId));
-        batch.BatchCommands.Add(Command("SELECT uid, id FROM messages WHERE account_id = $1 AND folder_id = $2 ORDER BY uid", accountId, folderId));
+        batch.BatchCommands.Add(Command("SELECT uid FROM messages WHERE account_id = $1 AND folder_id = $2 ORDER BY uid", accountId, folderId));
         batch.BatchCommands.Add(Command("SELECT min(uid) FROM messages WHERE account_id = $1 AND folder_id = $2 AND flags & 1 = 0", accountId, folderId));
         batch.BatchCommands.Add(Command("""
             SELECT DISTINCT k FROM messages, unnest(keywords) AS k WHERE account_id = $1 AND folder_id = $2 ORDER BY k LIMIT 200
@@ -37,12 +37,8 @@ public sealed class ImapStore(NpgsqlDataSource dataSource)
         var highest = reader.GetInt64(9);
         await reader.NextResultAsync(cancellationToken);
         var uids = new List<long>();
-        var ids = new List<long>();
         while (await reader.ReadAsync(cancellationToken))
-        {
             uids.Add(reader.GetInt64(0));
-            ids.Add(reader.GetInt64(1));
-        }
         await reader.NextResultAsync(cancellationToken);
         await reader.ReadAsync(cancellationToken);
         long? firstUnseen = reader.IsDBNull(0) ? null : reader.GetInt64(0);
@@ -50,7 +46,7 @@ public sealed class ImapStore(NpgsqlDataSource dataSource)
         var keywords = new List<string>();
         while (await reader.ReadAsync(cancellationToken))
             keywords.Add(reader.GetString(0));
-        return new ImapFolderSnapshot(folder, highest, [.. uids], [.. ids], keywords, firstUnseen);
+        return new ImapFolderSnapshot(folder, highest, [.. uids], keywords, firstUnseen);
     }
 
     /// <summary>The messages of a folder with the given UIDs (those still there), in UID order.</summary>
@@ -126,6 +122,85 @@ public sealed class ImapStore(NpgsqlDataSource dataSource)
                 Text(8), Text(9), reader.GetFieldValue<string[]>(10)));
         }
         return headers;
+    }
+
+    /// <summary>Those of the messages that have no stored search text yet (imap_search_text, 0008_imap_search.sql).</summary>
+    public async Task<List<long>> MissingSearchTextAsync(IReadOnlyCollection<long> messageIds, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("""
+            SELECT u.id FROM unnest($1::bigint[]) AS u(id)
+            WHERE NOT EXISTS (SELECT 1 FROM imap_search_text t WHERE t.message_id = u.id)
+            """);
+        command.Parameters.Add(new() { Value = messageIds.ToArray() });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var missing = new List<long>();
+        while (await reader.ReadAsync(cancellationToken))
+            missing.Add(reader.GetInt64(0));
+        return missing;
+    }
+
+    /// <summary>Stores search text; a message expunged meanwhile is skipped (its row would have gone with it).</summary>
+    public async Task SaveSearchTextAsync(IReadOnlyList<(long Id, string Headers, string Body)> rows, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await InsertSearchTextAsync(rows, cancellationToken);
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.ForeignKeyViolation && rows.Count > 1)
+        {
+            // One of them is gone: the others still get theirs.
+            foreach (var row in rows)
+            {
+                try
+                {
+                    await InsertSearchTextAsync([row], cancellationToken);
+                }
+                catch (PostgresException single) when (single.SqlState == PostgresErrorCodes.ForeignKeyViolation)
+                {
+                }
+            }
+        }
+    }
+
+    private async Task InsertSearchTextAsync(IReadOnlyList<(long Id, string Headers, string Body)> rows, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("""
+            INSERT INTO imap_search_text (message_id, headers, body)
+            SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[])
+            ON CONFLICT (message_id) DO NOTHING
+            """);
+        command.Parameters.Add(new() { Value = rows.Select(r => r.Id).ToArray() });
+        command.Parameters.Add(new() { Value = rows.Select(r => r.Headers).ToArray() });
+        command.Parameters.Add(new() { Value = rows.Select(r => r.Body).ToArray() });
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// The messages of a folder whose stored search text matches: LIKE <paramref name="like"/> on the
+    /// chosen columns, or the regular expression <paramref name="regex"/> on the header text.
+    /// </summary>
+    public async Task<HashSet<long>> MatchSearchTextAsync(long accountId, long folderId, (bool Headers, bool Body, string? Like, string? Regex) query,
+        CancellationToken cancellationToken)
+    {
+        var condition = query switch
+        {
+            { Regex: not null } => "t.headers ~ $3",
+            { Headers: true, Body: true } => "(t.headers LIKE $3 OR t.body LIKE $3)",
+            { Body: true } => "t.body LIKE $3",
+            _ => "t.headers LIKE $3",
+        };
+        await using var command = dataSource.CreateCommand($"""
+            SELECT t.message_id FROM imap_search_text t JOIN messages m ON m.id = t.message_id
+            WHERE m.account_id = $1 AND m.folder_id = $2 AND {condition}
+            """);
+        command.Parameters.Add(new() { Value = accountId });
+        command.Parameters.Add(new() { Value = folderId });
+        command.Parameters.Add(new() { Value = query.Regex ?? query.Like! });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var ids = new HashSet<long>();
+        while (await reader.ReadAsync(cancellationToken))
+            ids.Add(reader.GetInt64(0));
+        return ids;
     }
 
     /// <summary>The names the account subscribed to (LSUB, LIST (SUBSCRIBED)).</summary>

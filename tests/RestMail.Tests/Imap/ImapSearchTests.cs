@@ -10,7 +10,9 @@ public sealed class ImapSearchTests(ImapServer server) : IClassFixture<ImapServe
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     /// <summary>Three messages: plain ASCII; RFC 2047 subject, quoted-printable UTF-8 body, a Cc and an X- header; a base64 attachment.</summary>
-    private async Task<string> SeedAsync()
+    private async Task<string> SeedAsync() => (await SeedAccountAsync()).Address;
+
+    private async Task<RestMail.Storage.Accounts.AccountRecord> SeedAccountAsync()
     {
         var account = await server.CreateAccountAsync();
         await server.DeliverAsync(account.Id, ImapMessages.Simple("Quarterly report", "The numbers look fine."));
@@ -27,7 +29,7 @@ public sealed class ImapSearchTests(ImapServer server) : IClassFixture<ImapServe
             "\r\n" +
             "Sch=C3=B6ne Gr=C3=BC=C3=9Fe vom Rhein, und ein Wort: Zwischenablage.\r\n"));
         await server.DeliverAsync(account.Id, ImapMessages.WithAttachment("Holiday photos"));
-        return account.Address;
+        return account;
     }
 
     [Fact]
@@ -62,6 +64,103 @@ public sealed class ImapSearchTests(ImapServer server) : IClassFixture<ImapServe
         Assert.Equal([uids[0], uids[2]], await Find(SearchQuery.Not(SearchQuery.FromContains("müller"))));
         Assert.Equal([uids[0], uids[1]], await Find(SearchQuery.SubjectContains("report").Or(SearchQuery.BodyContains("rhein"))));
         Assert.Equal([uids[1]], await Find(SearchQuery.BodyContains("rhein").And(SearchQuery.NotSeen)));
+    }
+
+    /// <summary>
+    /// The special messages of <see cref="SeedAsync"/> and more among 40 fillers: enough open
+    /// candidates that text keys are answered from the stored search text (imap_search_text).
+    /// </summary>
+    private async Task<RestMail.Storage.Accounts.AccountRecord> SeedLargeAsync()
+    {
+        var account = await SeedAccountAsync();
+        for (var i = 0; i < 40; i++)
+            await server.DeliverAsync(account.Id, ImapMessages.Simple($"Filler {i}", $"Nothing to see in number {i}."));
+        await server.DeliverAsync(account.Id, Encoding.UTF8.GetBytes(
+            "From: odd@example.org\r\nTo: Subject <subject@example.org>\r\nSubject: percent\r\nX-Note: 100% sure_thing (really) [a+b]\r\n\r\nBody with 50% off_price and a\ttab.\r\n"));
+        return account;
+    }
+
+    [Fact]
+    public async Task Text_keys_answered_from_the_stored_search_text_are_exact()
+    {
+        var account = await SeedLargeAsync();
+        await using var client = await server.LoginRawAsync(account.Address);
+        await client.CommandAsync("s", "SELECT INBOX");
+        async Task<string> Search(string keys) => (await client.CommandAsync("q", "SEARCH " + keys))[0];
+
+        // Twice: the first search stores the text, the second answers from it alone.
+        for (var round = 0; round < 2; round++)
+        {
+            Assert.Equal("* SEARCH 1", await Search("SUBJECT \"ARTERLY REP\""));
+            Assert.Equal("* SEARCH 2", await Search("CHARSET UTF-8 SUBJECT \"grüße aus KÖLN\""));
+            Assert.Equal("* SEARCH 2", await Search("CHARSET UTF-8 FROM \"MÜLLER\""));
+            Assert.Equal("* SEARCH 3", await Search("TO eve@"));
+            Assert.Equal("* SEARCH", await Search("BCC grace"));
+            Assert.Equal("* SEARCH 2", await Search("HEADER x-project \"apollo ELEV\""));
+            Assert.Equal("* SEARCH 2", await Search("CHARSET UTF-8 BODY \"schöne grüße\""));
+            Assert.Equal("* SEARCH 3", await Search("BODY \"second LINE\""));
+            Assert.Equal("* SEARCH", await Search("BODY Holiday"));
+            Assert.Equal("* SEARCH 3", await Search("TEXT Holiday"));
+            // Field names are text too; but a match never spans a field name and its value, two
+            // fields, or two parts.
+            Assert.Equal("* SEARCH 2", await Search("TEXT x-proj"));
+            Assert.Equal("* SEARCH", await Search("TEXT \"Project: Apollo\""));
+            Assert.Equal("* SEARCH", await Search("TEXT \"Apollo ElevenDate\""));
+            // A header value equal to a field name is no field of that name.
+            Assert.Equal("* SEARCH 44", await Search("TO subject@"));
+            Assert.Equal("* SEARCH", await Search("HEADER Subject subject@"));
+            // LIKE and regular-expression characters are plain characters.
+            Assert.Equal("* SEARCH 44", await Search("BODY \"50% off_\""));
+            Assert.Equal("* SEARCH", await Search("BODY \"5_%\""));
+            Assert.Equal("* SEARCH 44", await Search("HEADER X-Note \"% sure_thing (really) [a+b]\""));
+            Assert.Equal("* SEARCH", await Search("HEADER X-Note \"sure.thing\""));
+            Assert.Equal("* SEARCH 44", await Search("BODY {5+}\r\na\ttab"));
+            // Combined with metadata keys, NOT and OR.
+            Assert.Equal("* SEARCH 1 2 3 " + string.Join(' ', Enumerable.Range(4, 40)), await Search("NOT FROM odd@"));
+            Assert.Equal("* SEARCH 1 2", await Search("OR SUBJECT report BODY rhein"));
+            Assert.Equal("* SEARCH 14 15", await Search("OR BODY \"number 10.\" SUBJECT \"filler 11\""));
+            Assert.Equal("* SEARCH 2", await Search("BODY rhein UNSEEN"));
+        }
+
+        // A message that arrives later is searchable at once; one expunged is gone from the answers.
+        await DeliverWhileIdlingAsync(client, 45, () => server.DeliverAsync(account.Id, ImapMessages.Simple("Late arrival", "Zwischenablage again.")));
+        Assert.Equal("* SEARCH 2 45", await Search("BODY zwischenablage"));
+        await client.CommandAsync("d", "STORE 2 +FLAGS (\\Deleted)");
+        await client.CommandAsync("e", "EXPUNGE");
+        Assert.Equal("* SEARCH 44", await Search("BODY zwischenablage"));
+    }
+
+    /// <summary>Delivers while the session is in IDLE and returns once it announced the new count (RFC 2177): no polling.</summary>
+    private static async Task DeliverWhileIdlingAsync(RawImapClient client, int exists, Func<Task> deliver)
+    {
+        await client.SendAsync("i IDLE\r\n");
+        await client.ReadUntilAsync("+");
+        await deliver();
+        await client.ReadUntilAsync($"* {exists} EXISTS");
+        await client.SendAsync("DONE\r\n");
+        await client.ReadUntilAsync("i OK");
+    }
+
+    [Fact]
+    public async Task Sequence_numbers_stay_right_after_expunges_in_the_middle_and_new_arrivals()
+    {
+        var account = await server.CreateAccountAsync();
+        for (var i = 1; i <= 10; i++)
+            await server.DeliverAsync(account.Id, ImapMessages.Simple($"Message {i}"));
+        await using var client = await server.LoginRawAsync(account.Address);
+        await client.CommandAsync("s", "SELECT INBOX");
+        await client.CommandAsync("d", "STORE 3,4,7,10 +FLAGS.SILENT (\\Deleted)");
+        // RFC 9051 §7.5.1: highest first, each renumbering the ones after it.
+        Assert.Equal(["* 10 EXPUNGE", "* 7 EXPUNGE", "* 4 EXPUNGE", "* 3 EXPUNGE", "e OK EXPUNGE completed"], await client.CommandAsync("e", "EXPUNGE"));
+        Assert.Equal(["* SEARCH 1 2 5 6 8 9", "u OK SEARCH completed"], await client.CommandAsync("u", "UID SEARCH ALL"));
+        Assert.Equal(["* SEARCH 3 4 5", "v OK SEARCH completed"], await client.CommandAsync("v", "SEARCH UID 4:8"));
+        Assert.Equal("* 4 FETCH (UID 6)", (await client.CommandAsync("f", "FETCH 4 (UID)"))[0]);
+        await DeliverWhileIdlingAsync(client, 7, () => server.DeliverAsync(account.Id, ImapMessages.Simple("Message 11")));
+        Assert.Equal(["* 6 FETCH (UID 9)", "* 7 FETCH (UID 11)", "g OK FETCH completed"], await client.CommandAsync("g", "FETCH 6:* (UID)"));
+        Assert.Equal(["* SEARCH 5 6 7", "w OK SEARCH completed"], await client.CommandAsync("w", "SEARCH UID 8:*"));
+        await client.CommandAsync("d2", "STORE 1,7 +FLAGS.SILENT (\\Deleted)");
+        Assert.Equal(["* 7 EXPUNGE", "* 1 EXPUNGE", "e2 OK EXPUNGE completed"], await client.CommandAsync("e2", "EXPUNGE"));
+        Assert.Equal(["* SEARCH 2 5 6 8 9", "x OK SEARCH completed"], await client.CommandAsync("x", "UID SEARCH ALL"));
     }
 
     [Fact]
