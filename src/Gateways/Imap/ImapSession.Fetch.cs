@@ -36,7 +36,7 @@ public sealed partial class ImapSession
             if (reportVanished)
             {
                 var within = set.IsSavedResult ? new ImapSequenceSet([.. selected.SavedSearch.Select(u => (u, u))]) : set;
-                WriteVanishedEarlier(await VanishedSinceAsync(selected, since, within, selected.LargestUid, ct));
+                WriteVanishedEarlier(await VanishedSinceAsync(selected, since, within, match: null, selected.LargestUid, ct));
             }
         }
 
