@@ -193,7 +193,7 @@ public sealed partial class ImapSession
         do
         {
             var item = reader.ReadKeyword();
-            if (item is not ("MESSAGES" or "UIDNEXT" or "UIDVALIDITY" or "UNSEEN" or "RECENT" or "SIZE" or "HIGHESTMODSEQ"))
+            if (item is not ("MESSAGES" or "UIDNEXT" or "UIDVALIDITY" or "UNSEEN" or "RECENT" or "SIZE" or "HIGHESTMODSEQ" or "DELETED"))
                 throw new ImapParseException("Unknown STATUS item " + item);
             items.Add(item);
         }
@@ -202,7 +202,7 @@ public sealed partial class ImapSession
         return [.. items];
     }
 
-    /// <summary>RFC 9051 §6.3.11 STATUS, with RFC 8438 SIZE.</summary>
+    /// <summary>RFC 9051 §6.3.11 STATUS (DELETED included), with RFC 8438 SIZE.</summary>
     private async Task<Next> StatusAsync(string tag, ImapReader reader, CancellationToken ct)
     {
         reader.ExpectSpace();
@@ -221,8 +221,13 @@ public sealed partial class ImapSession
         return Next.Continue;
     }
 
-    private Task WriteStatusAsync(string name, FolderInfo folder, string[] items, CancellationToken ct)
+    /// <summary>
+    /// One STATUS response. Every item but DELETED (RFC 9051 §6.3.11) comes from the folder row;
+    /// RECENT is always 0, as no message is \Recent here.
+    /// </summary>
+    private async Task WriteStatusAsync(string name, FolderInfo folder, string[] items, CancellationToken ct)
     {
+        var deleted = items.Contains("DELETED") ? await _gateway.Store.CountDeletedAsync(AccountId, folder.Id, ct) : 0;
         _out.Raw("* STATUS ");
         WriteMailboxName(name);
         _out.Raw(" (");
@@ -238,27 +243,96 @@ public sealed partial class ImapSession
                 "UNSEEN" => folder.Unread,
                 "SIZE" => folder.SizeBytes,
                 "HIGHESTMODSEQ" => HighestModSeqOf(folder),
+                "DELETED" => deleted,
                 _ => 0,
             });
         }
         _out.Raw(")\r\n");
-        return Task.CompletedTask;
     }
 
-    /// <summary>RFC 9051 §6.3.4 CREATE; a trailing delimiter is dropped (it only declares the intent to hold children).</summary>
+    /// <summary>
+    /// RFC 9051 §6.3.4 CREATE, with RFC 6154 §3 CREATE-SPECIAL-USE: "(USE (\Archive))" gives the new
+    /// folder that role. A trailing delimiter is dropped (it only declares the intent to hold children).
+    /// </summary>
     private async Task<Next> CreateAsync(string tag, ImapReader reader, CancellationToken ct)
     {
         reader.ExpectSpace();
         var name = ReadMailboxName(reader);
+        var uses = reader.TryConsume((byte)' ') ? ReadCreateParameters(reader) : [];
         reader.ExpectEnd();
         if (name == "INBOX" || await FindFolderAsync(name, ct) is not null)
         {
             Tagged(tag, "NO", "[ALREADYEXISTS] Mailbox already exists");
             return Next.Continue;
         }
-        var result = await Mailbox.CreateFolderAsync(name, FolderRole.None);
+        // RFC 6154 §3: a use that cannot be given means no mailbox at all, and NO [USEATTR]. A folder
+        // here has at most one role, and only the roles the store knows (\All and \Flagged would be
+        // virtual mailboxes, which this server does not have).
+        var role = FolderRole.None;
+        if (uses.Count > 1)
+        {
+            Tagged(tag, "NO", "[USEATTR] A mailbox can have only one special use here");
+            return Next.Continue;
+        }
+        if (uses.Count == 1)
+        {
+            role = RoleOfSpecialUse(uses[0]);
+            if (role == FolderRole.None)
+            {
+                Tagged(tag, "NO", "[USEATTR] " + uses[0] + " is not supported");
+                return Next.Continue;
+            }
+        }
+        var result = await Mailbox.CreateFolderAsync(name, role);
+        if (result.Status == FolderStatus.RoleTaken)
+        {
+            Tagged(tag, "NO", "[USEATTR] Another mailbox already has the special use " + uses[0]);
+            return Next.Continue;
+        }
         return FolderOutcome(tag, result.Status, "CREATE");
     }
+
+    /// <summary>
+    /// RFC 4466 §2.2 create-params: "(" create-param *(SP create-param) ")"; the one parameter known is
+    /// RFC 6154 §6 USE, a list of use attributes. Returns the attributes asked for.
+    /// </summary>
+    private static List<string> ReadCreateParameters(ImapReader reader)
+    {
+        var uses = new List<string>();
+        reader.Expect((byte)'(');
+        do
+        {
+            if (reader.ReadKeyword() != "USE")
+                throw new ImapParseException("Unknown CREATE parameter");
+            reader.ExpectSpace();
+            reader.Expect((byte)'(');
+            for (var inList = 0; !reader.TryConsume((byte)')'); inList++)
+            {
+                if (inList > 0)
+                    reader.ExpectSpace();
+                var use = reader.ReadFlag();
+                if (!use.StartsWith('\\') || use == "\\*")
+                    throw new ImapParseException("A special use is a \\ attribute");
+                if (uses.Count >= 10)
+                    throw new ImapParseException("Too many special uses");
+                uses.Add(use);
+            }
+        }
+        while (reader.TryConsume((byte)' '));
+        reader.Expect((byte)')');
+        return [.. uses.Distinct(StringComparer.OrdinalIgnoreCase)];
+    }
+
+    /// <summary>The role behind an RFC 6154 §2 use attribute (case-insensitive, as all IMAP atoms); None when there is none.</summary>
+    private static FolderRole RoleOfSpecialUse(string use) => use.ToUpperInvariant() switch
+    {
+        "\\SENT" => FolderRole.Sent,
+        "\\DRAFTS" => FolderRole.Drafts,
+        "\\TRASH" => FolderRole.Trash,
+        "\\JUNK" => FolderRole.Junk,
+        "\\ARCHIVE" => FolderRole.Archive,
+        _ => FolderRole.None,
+    };
 
     /// <summary>RFC 9051 §6.3.5 DELETE: special-use folders and INBOX stay.</summary>
     private async Task<Next> DeleteAsync(string tag, ImapReader reader, CancellationToken ct)

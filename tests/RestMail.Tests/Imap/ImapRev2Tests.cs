@@ -1,0 +1,181 @@
+using System.Net;
+using System.Text;
+using MailKit;
+using MailKit.Net.Imap;
+using Npgsql;
+using RestMail.Tests.Api;
+
+namespace RestMail.Tests.Imap;
+
+/// <summary>
+/// IMAP4rev2 (RFC 9051) next to IMAP4rev1: what ENABLE IMAP4rev2 changes on the wire, STATUS DELETED,
+/// CREATE-SPECIAL-USE (RFC 6154 §3) and BINARY (RFC 3516).
+/// </summary>
+public sealed class ImapRev2Tests(ImapServer server) : IClassFixture<ImapServer>
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private async Task<RestMail.Storage.Accounts.AccountRecord> AccountWithMessagesAsync(int count)
+    {
+        var account = await server.CreateAccountAsync();
+        for (var i = 1; i <= count; i++)
+            await server.DeliverAsync(account.Id, ImapMessages.Simple($"message {i}"));
+        return account;
+    }
+
+    /// <summary>Takes a role away from its default folder, as if the account had never had one (accounts start with all five).</summary>
+    private async Task ClearRoleAsync(long accountId, string role)
+    {
+        await using var command = server.DataSource.CreateCommand("UPDATE folders SET role = NULL WHERE account_id = $1 AND role = $2");
+        command.Parameters.Add(new NpgsqlParameter { Value = accountId });
+        command.Parameters.Add(new NpgsqlParameter { Value = role });
+        Assert.Equal(1, await command.ExecuteNonQueryAsync(Ct));
+    }
+
+    [Fact]
+    public async Task ENABLE_IMAP4rev2_answers_SEARCH_with_ESEARCH_and_drops_RECENT_and_UNSEEN_from_SELECT()
+    {
+        var account = await AccountWithMessagesAsync(3);
+        await using var client = await server.LoginRawAsync(account.Address);
+
+        // IMAP4rev1 until the client asks: RECENT, UNSEEN and the untagged SEARCH response.
+        var rev1 = await client.CommandAsync("a", "SELECT INBOX");
+        Assert.Contains("* 0 RECENT", rev1);
+        Assert.Contains("* OK [UNSEEN 1] First unseen", rev1);
+        Assert.DoesNotContain(rev1, l => l.StartsWith("* LIST", StringComparison.Ordinal));
+        Assert.Equal(["* SEARCH 1 2 3", "b OK SEARCH completed"], await client.CommandAsync("b", "SEARCH ALL"));
+        await client.CommandAsync("c", "UNSELECT");
+
+        Assert.Equal(["* ENABLED IMAP4rev2", "d OK ENABLE completed"], await client.CommandAsync("d", "ENABLE IMAP4rev2"));
+        // RFC 5161 §3.1: enabling what is already on lists nothing.
+        Assert.Equal(["* ENABLED", "e OK ENABLE completed"], await client.CommandAsync("e", "ENABLE IMAP4rev2"));
+
+        var rev2 = await client.CommandAsync("f", "SELECT INBOX");
+        Assert.DoesNotContain(rev2, l => l.Contains("RECENT", StringComparison.Ordinal) || l.Contains("[UNSEEN", StringComparison.Ordinal));
+        Assert.Contains("* 3 EXISTS", rev2);
+        Assert.Contains("* LIST () \"/\" \"INBOX\"", rev2);
+        Assert.Equal("f OK [READ-WRITE] SELECT completed", rev2[^1]);
+
+        Assert.Equal(["* ESEARCH (TAG \"g\") ALL 1:3", "g OK SEARCH completed"], await client.CommandAsync("g", "SEARCH ALL"));
+        Assert.Equal(["* ESEARCH (TAG \"h\") UID ALL 2:3", "h OK SEARCH completed"], await client.CommandAsync("h", "UID SEARCH UID 2:*"));
+        // No match: the ALL item is left out (RFC 9051 §7.3.4).
+        Assert.Equal(["* ESEARCH (TAG \"i\")", "i OK SEARCH completed"], await client.CommandAsync("i", "SEARCH DELETED"));
+        Assert.Equal(["* ESEARCH (TAG \"j\") MIN 1 COUNT 3", "j OK SEARCH completed"], await client.CommandAsync("j", "SEARCH RETURN (MIN COUNT) ALL"));
+
+        // A special-use mailbox is named with its attribute.
+        var sent = await client.CommandAsync("k", "EXAMINE Sent");
+        Assert.Contains("* LIST (\\Sent) \"/\" \"Sent\"", sent);
+        Assert.Equal("k OK [READ-ONLY] EXAMINE completed", sent[^1]);
+    }
+
+    [Fact]
+    public async Task STATUS_DELETED_counts_messages_marked_deleted_in_either_version()
+    {
+        var account = await AccountWithMessagesAsync(3);
+        await using var client = await server.LoginRawAsync(account.Address);
+        Assert.Equal("* STATUS \"INBOX\" (MESSAGES 3 DELETED 0)", (await client.CommandAsync("a", "STATUS INBOX (MESSAGES DELETED)"))[0]);
+        await client.CommandAsync("b", "SELECT INBOX");
+        await client.CommandAsync("c", "STORE 1,3 +FLAGS.SILENT (\\Deleted)");
+        Assert.Equal("* STATUS \"INBOX\" (DELETED 2 MESSAGES 3)", (await client.CommandAsync("d", "STATUS INBOX (DELETED MESSAGES)"))[0]);
+        await client.CommandAsync("e", "ENABLE IMAP4rev2");
+        var listed = await client.CommandAsync("f", "LIST \"\" INBOX RETURN (STATUS (DELETED UNSEEN))");
+        Assert.Equal(["* LIST (\\HasNoChildren) \"/\" \"INBOX\"", "* STATUS \"INBOX\" (DELETED 2 UNSEEN 3)", "f OK LIST completed"], listed);
+        await client.CommandAsync("g", "EXPUNGE");
+        Assert.Equal("* STATUS \"INBOX\" (MESSAGES 1 DELETED 0)", (await client.CommandAsync("h", "STATUS INBOX (MESSAGES DELETED)"))[0]);
+    }
+
+    [Fact]
+    public async Task After_ENABLE_IMAP4rev2_mailbox_names_are_UTF8_not_modified_UTF7()
+    {
+        var account = await server.CreateAccountAsync();
+        await using var client = await server.LoginRawAsync(account.Address);
+        Assert.Equal(["a OK CREATE completed"], await client.CommandAsync("a", "CREATE \"Caf&AOk-\""));
+        Assert.Equal(["* LIST (\\HasNoChildren) \"/\" \"Caf&AOk-\"", "b OK LIST completed"], await client.CommandAsync("b", "LIST \"\" Caf*"));
+        await client.CommandAsync("c", "ENABLE IMAP4rev2");
+        Assert.Equal(["* LIST (\\HasNoChildren) \"/\" \"Café\"", "d OK LIST completed"], await client.CommandAsync("d", "LIST \"\" Caf*"));
+        Assert.Contains("* LIST () \"/\" \"Café\"", await client.CommandAsync("e", "SELECT \"Café\""));
+    }
+
+    [Fact]
+    public async Task CREATE_with_USE_gives_the_folder_its_role_and_refuses_uses_it_cannot_give_with_USEATTR()
+    {
+        var (account, rest) = await server.CreateSignedInAsync();
+        using var _ = rest;
+        await using var client = await server.LoginRawAsync(account.Address);
+
+        Assert.Equal(["a NO [USEATTR] \\All is not supported"], await client.CommandAsync("a", "CREATE Everything (USE (\\All))"));
+        Assert.Equal(["b NO [USEATTR] A mailbox can have only one special use here"], await client.CommandAsync("b", "CREATE Both (USE (\\Sent \\Trash))"));
+        // Every account starts with an Archive; a role belongs to one folder.
+        Assert.Equal(["c NO [USEATTR] Another mailbox already has the special use \\Archive"], await client.CommandAsync("c", "CREATE Archive2 (USE (\\Archive))"));
+        Assert.StartsWith("d BAD", (await client.CommandAsync("d", "CREATE Colour (COLOR (red))"))[^1], StringComparison.Ordinal);
+        Assert.StartsWith("e BAD", (await client.CommandAsync("e", "CREATE Colour (USE (Archive))"))[^1], StringComparison.Ordinal);
+        // RFC 6154 §3: a refused CREATE creates nothing.
+        Assert.Equal(["f OK LIST completed"], await client.CommandAsync("f", "LIST \"\" (Everything Both Archive2 Colour)"));
+
+        Assert.Equal(["g OK CREATE completed"], await client.CommandAsync("g", "CREATE Plain (USE ())"));
+        Assert.Equal(["* LIST (\\HasNoChildren) \"/\" \"Plain\"", "h OK LIST completed"], await client.CommandAsync("h", "LIST \"\" Plain"));
+
+        await ClearRoleAsync(account.Id, "archive");
+        Assert.Equal(["i OK CREATE completed"], await client.CommandAsync("i", "CREATE \"Old mail\" (USE (\\archive))"));
+        Assert.Equal(["* LIST (\\HasNoChildren \\Archive) \"/\" \"Old mail\"", "j OK LIST completed"], await client.CommandAsync("j", "LIST \"\" \"Old mail\""));
+        Assert.Equal(["* LIST (\\HasNoChildren) \"/\" \"Archive\"", "k OK LIST completed"], await client.CommandAsync("k", "LIST \"\" Archive"));
+
+        // The REST API sees the same roles.
+        var folders = await (await rest.GetAsync("/v1/folders", Ct)).ReadJsonAsync(HttpStatusCode.OK);
+        var roles = folders.EnumerateArray().ToDictionary(f => f.GetProperty("name").GetString()!, f => f.GetProperty("role").GetString());
+        Assert.Equal("archive", roles["Old mail"]);
+        Assert.Null(roles["Archive"]);
+        Assert.Null(roles["Plain"]);
+        await rest.PostJsonAsync("/v1/folders", new { name = "Another", role = "archive" }).AssertProblemAsync(HttpStatusCode.Conflict);
+    }
+
+    [Fact]
+    public async Task MailKit_sees_IMAP4rev2_BINARY_and_CREATE_SPECIAL_USE_and_creates_a_drafts_folder()
+    {
+        var account = await server.CreateAccountAsync();
+        await ClearRoleAsync(account.Id, "drafts");
+        using var client = await server.ConnectAsync(account.Address);
+        Assert.True(client.Capabilities.HasFlag(ImapCapabilities.IMAP4rev2));
+        Assert.True(client.Capabilities.HasFlag(ImapCapabilities.Binary));
+        Assert.True(client.Capabilities.HasFlag(ImapCapabilities.CreateSpecialUse));
+
+        var root = client.GetFolder(client.PersonalNamespaces[0])!;
+        var drafts = await root.CreateAsync("My drafts", [SpecialFolder.Drafts], Ct);
+        Assert.True(drafts!.Attributes.HasFlag(FolderAttributes.Drafts));
+        await Assert.ThrowsAsync<ImapCommandException>(() => root.CreateAsync("More drafts", [SpecialFolder.Drafts], Ct));
+
+        var listed = await root.GetSubfoldersAsync(false, Ct);
+        Assert.Contains(listed, f => f.FullName == "My drafts" && f.Attributes.HasFlag(FolderAttributes.Drafts));
+        Assert.DoesNotContain(listed, f => f.FullName == "More drafts");
+        Assert.DoesNotContain(listed, f => f.FullName == "Drafts" && f.Attributes.HasFlag(FolderAttributes.Drafts));
+    }
+
+    [Fact]
+    public async Task APPEND_takes_a_literal8_and_FETCH_BINARY_returns_decoded_parts()
+    {
+        var account = await server.CreateAccountAsync();
+        await using var client = await server.LoginRawAsync(account.Address);
+        var message = Encoding.UTF8.GetBytes(
+            "From: a@example.org\r\nSubject: binary\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"B\"\r\n\r\n" +
+            "--B\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\ncaf=C3=A9 =3D ok\r\n" +
+            "--B\r\nContent-Type: application/octet-stream\r\nContent-Transfer-Encoding: binary\r\n\r\nA\0B\r\n" +
+            "--B--\r\n");
+
+        // A NUL needs a literal8 (RFC 3516 §4.2); a plain literal with one is refused.
+        await client.SendAsync($"a APPEND INBOX {{{message.Length}+}}\r\n");
+        await client.SendAsync([.. message, .. "\r\n"u8]);
+        Assert.StartsWith("a BAD", (await client.ReadUntilAsync("a "))[^1], StringComparison.Ordinal);
+        await client.SendAsync($"b APPEND INBOX ~{{{message.Length}+}}\r\n");
+        await client.SendAsync([.. message, .. "\r\n"u8]);
+        Assert.StartsWith("b OK [APPENDUID ", (await client.ReadUntilAsync("b "))[^1], StringComparison.Ordinal);
+
+        await client.CommandAsync("c", "SELECT INBOX");
+        Assert.Equal(["* 1 FETCH (BINARY.SIZE[1] 10 BINARY.SIZE[2] 3)", "d OK FETCH completed"],
+            await client.CommandAsync("d", "FETCH 1 (BINARY.SIZE[1] BINARY.SIZE[2])"));
+        Assert.Equal(["* 1 FETCH (BINARY[1] {10}", "café = ok)", "e OK FETCH completed"], await client.CommandAsync("e", "FETCH 1 BINARY.PEEK[1]"));
+        // Decoded content with a NUL comes back as a literal8.
+        Assert.Equal(["* 1 FETCH (BINARY[2] ~{3}", "A\0B)", "f OK FETCH completed"], await client.CommandAsync("f", "FETCH 1 BINARY.PEEK[2]"));
+        Assert.Equal(["* 1 FETCH (BINARY[2]<1> ~{1}", "\0)", "g OK FETCH completed"], await client.CommandAsync("g", "FETCH 1 BINARY.PEEK[2]<1.1>"));
+        Assert.Equal(["* 1 FETCH (FLAGS ())", "h OK FETCH completed"], await client.CommandAsync("h", "FETCH 1 FLAGS"));
+    }
+}
