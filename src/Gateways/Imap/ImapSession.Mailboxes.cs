@@ -33,6 +33,7 @@ public sealed partial class ImapSession
         reader.ExpectSpace();
         var selectSubscribed = false;
         var selectSpecialUse = false;
+        var recursiveMatch = false;
         if (!lsub && reader.TryConsume((byte)'('))
         {
             while (!reader.TryConsume((byte)')'))
@@ -46,12 +47,18 @@ public sealed partial class ImapSession
                     case "SPECIAL-USE":
                         selectSpecialUse = true;
                         break;
-                    case "REMOTE" or "RECURSIVEMATCH":
+                    case "RECURSIVEMATCH":
+                        recursiveMatch = true;
+                        break;
+                    case "REMOTE":
                         break;
                     default:
                         throw new ImapParseException("Unknown LIST selection option");
                 }
             }
+            // RFC 5258 §3: RECURSIVEMATCH only refines another selection option (REMOTE does not count).
+            if (recursiveMatch && !selectSubscribed && !selectSpecialUse)
+                throw new ImapParseException("RECURSIVEMATCH needs another selection option");
             reader.ExpectSpace();
         }
         var reference = ImapMailboxNames.Decode(reader.ReadAString(), _out.Utf8Enabled) ?? throw new ImapParseException("Invalid mailbox reference");
@@ -125,6 +132,10 @@ public sealed partial class ImapSession
         if (lsub || selectSubscribed)
             names.UnionWith(subscribed);
 
+        // The LIST-EXTENDED selection criteria (RFC 5258 §3, RFC 6154 §5.1) a name meets.
+        bool Selected(string name) =>
+            (!(lsub || selectSubscribed) || subscribed.Contains(name))
+            && (!selectSpecialUse || (existing.TryGetValue(name, out var f) && f.Role != FolderRole.None));
         var matchers = patterns.Select(p => PatternToRegex(reference + p)).ToList();
         foreach (var name in names)
         {
@@ -132,9 +143,10 @@ public sealed partial class ImapSession
                 continue;
             var exists = existing.TryGetValue(name, out var folder);
             var isSubscribed = subscribed.Contains(name);
-            if ((lsub || selectSubscribed) && !isSubscribed)
-                continue;
-            if (selectSpecialUse && (folder is null || folder.Role == FolderRole.None))
+            // RFC 5258 §3 RECURSIVEMATCH: a name with a descendant that meets the criteria is listed
+            // too, and says so with CHILDINFO, so a client can show the way down to it.
+            var childInfo = recursiveMatch && names.Any(n => n.StartsWith(name + ImapMailboxNames.Delimiter, StringComparison.Ordinal) && Selected(n));
+            if (!Selected(name) && !childInfo)
                 continue;
             var hasChildren = names.Any(n => n.StartsWith(name + ImapMailboxNames.Delimiter, StringComparison.Ordinal) && (existing.ContainsKey(n) || !lsub));
             var attributes = new List<string>();
@@ -148,6 +160,8 @@ public sealed partial class ImapSession
                 attributes.Add(use);
             _out.Raw(lsub ? "* LSUB (" : "* LIST (").Raw(string.Join(' ', attributes)).Raw(") \"/\" ");
             WriteMailboxName(name);
+            if (childInfo)
+                _out.Raw(selectSubscribed && selectSpecialUse ? " (\"CHILDINFO\" (\"SUBSCRIBED\" \"SPECIAL-USE\"))" : selectSubscribed ? " (\"CHILDINFO\" (\"SUBSCRIBED\"))" : " (\"CHILDINFO\" (\"SPECIAL-USE\"))");
             _out.Line();
             if (statusItems is not null && folder is not null)
                 await WriteStatusAsync(name, folder, statusItems, ct);
@@ -283,6 +297,11 @@ public sealed partial class ImapSession
                 return Next.Continue;
             }
         }
+        if (!await CreateSuperiorsAsync(name, ct))
+        {
+            Tagged(tag, "NO", "[CANNOT] Invalid mailbox name");
+            return Next.Continue;
+        }
         var result = await Mailbox.CreateFolderAsync(name, role);
         if (result.Status == FolderStatus.RoleTaken)
         {
@@ -290,6 +309,27 @@ public sealed partial class ImapSession
             return Next.Continue;
         }
         return FolderOutcome(tag, result.Status, "CREATE");
+    }
+
+    /// <summary>
+    /// RFC 9051 §6.3.4: CREATE a/b/c also creates a and a/b when they do not exist, so that every
+    /// level can be selected. False when a level cannot be created (an invalid name).
+    /// </summary>
+    private async Task<bool> CreateSuperiorsAsync(string name, CancellationToken ct)
+    {
+        if (name.StartsWith(ImapMailboxNames.Delimiter) || name.Contains("//", StringComparison.Ordinal))
+            return true; // Invalid as a whole: the create itself is refused, and nothing is made on the way.
+        var existing = (await _gateway.Queries.ListFoldersAsync(AccountId, ct)).Select(ImapName).ToHashSet(StringComparer.Ordinal);
+        for (var cut = name.IndexOf(ImapMailboxNames.Delimiter, StringComparison.Ordinal); cut > 0; cut = name.IndexOf(ImapMailboxNames.Delimiter, cut + 1))
+        {
+            var superior = name[..cut];
+            if (existing.Contains(superior) || ImapMailboxNames.IsInbox(superior))
+                continue;
+            var result = await Mailbox.CreateFolderAsync(superior, FolderRole.None);
+            if (result.Status is not (FolderStatus.Ok or FolderStatus.NameTaken))
+                return false;
+        }
+        return true;
     }
 
     /// <summary>

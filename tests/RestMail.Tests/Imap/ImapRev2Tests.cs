@@ -97,6 +97,30 @@ public sealed class ImapRev2Tests(ImapServer server) : IClassFixture<ImapServer>
     }
 
     [Fact]
+    public async Task LIST_RECURSIVEMATCH_names_parents_of_subscribed_mailboxes_with_CHILDINFO()
+    {
+        var account = await server.CreateAccountAsync();
+        await using var client = await server.LoginRawAsync(account.Address);
+        await client.CommandAsync("a", "CREATE Team/Alpha");
+        await client.CommandAsync("b", "CREATE Other");
+        await client.CommandAsync("c", "SUBSCRIBE Team/Alpha");
+        // RFC 9051 §6.3.4: CREATE made the superior level too, a mailbox of its own.
+        Assert.Equal("x OK [READ-ONLY] EXAMINE completed", (await client.CommandAsync("x", "EXAMINE Team"))[^1]);
+
+        Assert.Equal(["d OK LIST completed"], await client.CommandAsync("d", "LIST (SUBSCRIBED) \"\" (Team Other)"));
+        Assert.Equal(
+            ["* LIST (\\HasChildren) \"/\" \"Team\" (\"CHILDINFO\" (\"SUBSCRIBED\"))", "e OK LIST completed"],
+            await client.CommandAsync("e", "LIST (SUBSCRIBED RECURSIVEMATCH) \"\" (Team Other)"));
+        Assert.Equal(
+            ["* LIST (\\HasChildren) \"/\" \"Team\" (\"CHILDINFO\" (\"SUBSCRIBED\"))", "* LIST (\\HasNoChildren \\Subscribed) \"/\" \"Team/Alpha\"", "f OK LIST completed"],
+            await client.CommandAsync("f", "LIST (SUBSCRIBED RECURSIVEMATCH) \"\" Team*"));
+        // RFC 5258 §3: RECURSIVEMATCH alone (or with REMOTE only) is an error.
+        Assert.StartsWith("g BAD", (await client.CommandAsync("g", "LIST (RECURSIVEMATCH) \"\" *"))[^1], StringComparison.Ordinal);
+        Assert.StartsWith("h BAD", (await client.CommandAsync("h", "LIST (REMOTE RECURSIVEMATCH) \"\" *"))[^1], StringComparison.Ordinal);
+        Assert.Equal(["i OK NOOP completed"], await client.CommandAsync("i", "NOOP"));
+    }
+
+    [Fact]
     public async Task CREATE_with_USE_gives_the_folder_its_role_and_refuses_uses_it_cannot_give_with_USEATTR()
     {
         var (account, rest) = await server.CreateSignedInAsync();
@@ -177,5 +201,15 @@ public sealed class ImapRev2Tests(ImapServer server) : IClassFixture<ImapServer>
         Assert.Equal(["* 1 FETCH (BINARY[2] ~{3}", "A\0B)", "f OK FETCH completed"], await client.CommandAsync("f", "FETCH 1 BINARY.PEEK[2]"));
         Assert.Equal(["* 1 FETCH (BINARY[2]<1> ~{1}", "\0)", "g OK FETCH completed"], await client.CommandAsync("g", "FETCH 1 BINARY.PEEK[2]<1.1>"));
         Assert.Equal(["* 1 FETCH (FLAGS ())", "h OK FETCH completed"], await client.CommandAsync("h", "FETCH 1 FLAGS"));
+
+        // An encoding the server cannot undo fails BINARY with [UNKNOWN-CTE]; BODY still returns the bytes.
+        var unknown = Encoding.ASCII.GetBytes(
+            "From: a@example.org\r\nSubject: odd\r\nMIME-Version: 1.0\r\nContent-Type: application/octet-stream\r\nContent-Transfer-Encoding: x-squeeze\r\n\r\nzzz\r\n");
+        await client.SendAsync($"i APPEND INBOX {{{unknown.Length}+}}\r\n");
+        await client.SendAsync([.. unknown, .. "\r\n"u8]);
+        Assert.StartsWith("i OK", (await client.ReadUntilAsync("i "))[^1], StringComparison.Ordinal);
+        Assert.Contains("* 2 EXISTS", await client.CommandAsync("n", "NOOP"));
+        Assert.Equal(["j NO [UNKNOWN-CTE] Cannot decode the Content-Transfer-Encoding of a requested part"], await client.CommandAsync("j", "FETCH 2 BINARY.PEEK[1]"));
+        Assert.Equal(["* 2 FETCH (BODY[1] {5}", "zzz", ")", "k OK FETCH completed"], await client.CommandAsync("k", "FETCH 2 BODY.PEEK[1]"));
     }
 }
