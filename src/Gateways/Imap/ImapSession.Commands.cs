@@ -73,6 +73,8 @@ public sealed partial class ImapSession
     private (string, string) EnableCommand(ImapReader reader)
     {
         var enabled = new List<string>();
+        // IMAP4rev2 brings UTF-8 along; a UTF8=ACCEPT in the same command is still listed as enabled.
+        var utf8Before = _out.Utf8Enabled;
         do
         {
             reader.ExpectSpace();
@@ -85,7 +87,7 @@ public sealed partial class ImapSession
                 _out.Utf8Enabled = true;
                 enabled.Add("IMAP4rev2");
             }
-            else if (name == "UTF8=ACCEPT" && !_out.Utf8Enabled)
+            else if (name == "UTF8=ACCEPT" && !utf8Before && !enabled.Contains(name))
             {
                 // RFC 6855 §3: quoted strings may now hold UTF-8, mailbox names are UTF-8.
                 _out.Utf8Enabled = true;

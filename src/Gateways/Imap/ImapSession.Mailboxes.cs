@@ -207,7 +207,7 @@ public sealed partial class ImapSession
         do
         {
             var item = reader.ReadKeyword();
-            if (item is not ("MESSAGES" or "UIDNEXT" or "UIDVALIDITY" or "UNSEEN" or "RECENT" or "SIZE" or "HIGHESTMODSEQ" or "DELETED"))
+            if (item is not ("MESSAGES" or "UIDNEXT" or "UIDVALIDITY" or "UNSEEN" or "RECENT" or "SIZE" or "HIGHESTMODSEQ" or "DELETED" or "APPENDLIMIT"))
                 throw new ImapParseException("Unknown STATUS item " + item);
             items.Add(item);
         }
@@ -216,7 +216,7 @@ public sealed partial class ImapSession
         return [.. items];
     }
 
-    /// <summary>RFC 9051 §6.3.11 STATUS (DELETED included), with RFC 8438 SIZE.</summary>
+    /// <summary>RFC 9051 §6.3.11 STATUS (DELETED included), with RFC 8438 SIZE and RFC 7889 APPENDLIMIT.</summary>
     private async Task<Next> StatusAsync(string tag, ImapReader reader, CancellationToken ct)
     {
         reader.ExpectSpace();
@@ -258,6 +258,8 @@ public sealed partial class ImapSession
                 "SIZE" => folder.SizeBytes,
                 "HIGHESTMODSEQ" => HighestModSeqOf(folder),
                 "DELETED" => deleted,
+                // RFC 7889 §4: the limit of this mailbox, the same for all of them here.
+                "APPENDLIMIT" => Options.AppendLimit,
                 _ => 0,
             });
         }

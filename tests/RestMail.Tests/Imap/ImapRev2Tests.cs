@@ -2,6 +2,7 @@ using System.Net;
 using System.Text;
 using MailKit;
 using MailKit.Net.Imap;
+using MimeKit;
 using Npgsql;
 using RestMail.Tests.Api;
 
@@ -91,7 +92,7 @@ public sealed class ImapRev2Tests(ImapServer server) : IClassFixture<ImapServer>
         await using var client = await server.LoginRawAsync(account.Address);
         Assert.Equal(["a OK CREATE completed"], await client.CommandAsync("a", "CREATE \"Caf&AOk-\""));
         Assert.Equal(["* LIST (\\HasNoChildren) \"/\" \"Caf&AOk-\"", "b OK LIST completed"], await client.CommandAsync("b", "LIST \"\" Caf*"));
-        await client.CommandAsync("c", "ENABLE IMAP4rev2");
+        Assert.Equal(["* ENABLED IMAP4rev2 UTF8=ACCEPT", "c OK ENABLE completed"], await client.CommandAsync("c", "ENABLE IMAP4rev2 UTF8=ACCEPT"));
         Assert.Equal(["* LIST (\\HasNoChildren) \"/\" \"Café\"", "d OK LIST completed"], await client.CommandAsync("d", "LIST \"\" Caf*"));
         Assert.Contains("* LIST () \"/\" \"Café\"", await client.CommandAsync("e", "SELECT \"Café\""));
     }
@@ -175,6 +176,48 @@ public sealed class ImapRev2Tests(ImapServer server) : IClassFixture<ImapServer>
     }
 
     [Fact]
+    public async Task MailKit_uses_ID_UTF8_LIST_STATUS_MULTIAPPEND_CHECK_UNSELECT_and_CLOSE()
+    {
+        var (account, rest) = await server.CreateSignedInAsync();
+        using var _ = rest;
+        using var client = await server.ConnectAsync(account.Address);
+        var id = await client.IdentifyAsync(new ImapImplementation { Name = "RestMail.Tests", Version = "1" }, Ct);
+        Assert.Equal("REST Mail", id.Name);
+        await client.EnableUTF8Async(Ct);
+
+        var root = client.GetFolder(client.PersonalNamespaces[0])!;
+        var folder = (await root.CreateAsync("Écoles", true, Ct))!;
+        var uids = await folder.AppendAsync(
+        [
+            new AppendRequest(MimeMessage.Load(new MemoryStream(ImapMessages.Simple("kept")), Ct), MessageFlags.Seen),
+            new AppendRequest(MimeMessage.Load(new MemoryStream(ImapMessages.Simple("doomed")), Ct), MessageFlags.Deleted),
+        ], Ct);
+        Assert.Equal(2, uids.Count);
+
+        // LIST-STATUS, with the STATUS items MailKit knows, APPENDLIMIT (RFC 7889 §4) included.
+        var listed = (await client.GetFoldersAsync(client.PersonalNamespaces[0], StatusItems.Count | StatusItems.Unread | StatusItems.Size | StatusItems.AppendLimit, false, Ct))
+            .Single(f => f.FullName == "Écoles");
+        Assert.Equal(2, listed.Count);
+        Assert.Equal(1, listed.Unread);
+        Assert.True(listed.Size > 0);
+        Assert.Equal((uint)ImapServer.AppendLimit, listed.AppendLimit);
+
+        await folder.OpenAsync(FolderAccess.ReadWrite, Ct);
+        await folder.CheckAsync(Ct);
+        await folder.CloseAsync(false, Ct); // UNSELECT: the \Deleted message stays.
+        await folder.StatusAsync(StatusItems.Count, Ct);
+        Assert.Equal(2, folder.Count);
+        await folder.OpenAsync(FolderAccess.ReadWrite, Ct);
+        await folder.CloseAsync(true, Ct); // CLOSE expunges it.
+        await folder.StatusAsync(StatusItems.Count, Ct);
+        Assert.Equal(1, folder.Count);
+
+        // The UTF-8 name reached the store as such.
+        var folders = await (await rest.GetAsync("/v1/folders", Ct)).ReadJsonAsync(HttpStatusCode.OK);
+        Assert.Contains(folders.EnumerateArray(), f => f.GetProperty("name").GetString() == "Écoles" && f.GetProperty("total").GetInt64() == 1);
+    }
+
+    [Fact]
     public async Task APPEND_takes_a_literal8_and_FETCH_BINARY_returns_decoded_parts()
     {
         var account = await server.CreateAccountAsync();
@@ -207,8 +250,15 @@ public sealed class ImapRev2Tests(ImapServer server) : IClassFixture<ImapServer>
             "From: a@example.org\r\nSubject: odd\r\nMIME-Version: 1.0\r\nContent-Type: application/octet-stream\r\nContent-Transfer-Encoding: x-squeeze\r\n\r\nzzz\r\n");
         await client.SendAsync($"i APPEND INBOX {{{unknown.Length}+}}\r\n");
         await client.SendAsync([.. unknown, .. "\r\n"u8]);
-        Assert.StartsWith("i OK", (await client.ReadUntilAsync("i "))[^1], StringComparison.Ordinal);
-        Assert.Contains("* 2 EXISTS", await client.CommandAsync("n", "NOOP"));
+        var appended = await client.ReadUntilAsync("i ");
+        Assert.StartsWith("i OK", appended[^1], StringComparison.Ordinal);
+        // The new message is announced with the APPEND's own response or, pushed by the mailbox, with a later one.
+        for (var poll = 0; !appended.Contains("* 2 EXISTS") && poll < 50; poll++)
+        {
+            await Task.Delay(100, Ct);
+            appended.AddRange(await client.CommandAsync("n" + poll, "NOOP"));
+        }
+        Assert.Contains("* 2 EXISTS", appended);
         Assert.Equal(["j NO [UNKNOWN-CTE] Cannot decode the Content-Transfer-Encoding of a requested part"], await client.CommandAsync("j", "FETCH 2 BINARY.PEEK[1]"));
         Assert.Equal(["* 2 FETCH (BODY[1] {5}", "zzz", ")", "k OK FETCH completed"], await client.CommandAsync("k", "FETCH 2 BODY.PEEK[1]"));
     }
