@@ -86,7 +86,8 @@ public static class FoldersApi
     private static ProblemHttpResult FolderProblem(FolderStatus status, string? name, long? id = null) => status switch
     {
         FolderStatus.NotFound => ApiProblems.NotFound($"No folder {id}."),
-        FolderStatus.NameTaken => ApiProblems.Conflict($"A folder named '{name}' (or with that role) already exists."),
+        FolderStatus.NameTaken => ApiProblems.Conflict($"A folder named '{name}' already exists."),
+        FolderStatus.RoleTaken => ApiProblems.Conflict("Another folder already has that role."),
         FolderStatus.InvalidName => ApiProblems.Invalid("name", $"'{name}' is not a valid folder name."),
         FolderStatus.Protected => ApiProblems.Conflict($"Folder {id} is a special-use folder and cannot be changed that way."),
         _ => ApiProblems.Conflict($"The folder operation failed: {status}."),

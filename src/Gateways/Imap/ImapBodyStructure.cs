@@ -198,6 +198,19 @@ public static class ImapBodyStructure
         return value is null ? null : value.Trim();
     }
 
+    /// <summary>
+    /// Whether the part's Content-Transfer-Encoding is one this server cannot undo (RFC 3516 §4.3
+    /// UNKNOWN-CTE). MimeKit reads a token it does not know as the default, so the header decides.
+    /// </summary>
+    public static bool HasUnknownEncoding(MimePart part)
+    {
+        var header = HeaderValue(part, HeaderId.ContentTransferEncoding);
+        return header is not null && !KnownEncodings.Contains(header, StringComparer.OrdinalIgnoreCase);
+    }
+
+    /// <summary>RFC 2045 §6.1 encodings, and uuencode (MimeKit decodes it).</summary>
+    private static readonly string[] KnownEncodings = ["7bit", "8bit", "binary", "base64", "quoted-printable", "x-uuencode", "uuencode", "x-uue"];
+
     private static long CountLines(ReadOnlySpan<byte> bytes)
     {
         var lines = bytes.Count((byte)'\n');
@@ -208,13 +221,8 @@ public static class ImapBodyStructure
     /// <summary>The decoded content of a leaf part (RFC 3516 BINARY), or null when its encoding is unknown.</summary>
     public static byte[]? Decode(MimeEntity entity)
     {
-        if (entity is not MimePart part || part.Content is null)
+        if (entity is not MimePart part || part.Content is null || HasUnknownEncoding(part))
             return null;
-        if (part.ContentTransferEncoding is not (ContentEncoding.Default or ContentEncoding.SevenBit or ContentEncoding.EightBit
-            or ContentEncoding.Binary or ContentEncoding.Base64 or ContentEncoding.QuotedPrintable or ContentEncoding.UUEncode))
-        {
-            return null;
-        }
         using var decoded = new MemoryStream();
         part.Content.DecodeTo(decoded);
         return decoded.ToArray();

@@ -9,22 +9,23 @@ public sealed partial class ImapSession
     /// uses it without asking (RFC 9051 §7.2.2).
     /// </summary>
     private string ExtensionCapabilities => string.Create(CultureInfo.InvariantCulture,
-        $"LITERAL+ ID ENABLE NAMESPACE IDLE UIDPLUS MOVE ESEARCH SEARCHRES CONDSTORE QRESYNC SORT THREAD=ORDEREDSUBJECT THREAD=REFERENCES UNSELECT CHILDREN SPECIAL-USE LIST-EXTENDED LIST-STATUS STATUS=SIZE APPENDLIMIT={Options.AppendLimit} MULTIAPPEND QUOTA QUOTA=RES-STORAGE UTF8=ACCEPT COMPRESS=DEFLATE");
+        $"LITERAL+ ID ENABLE NAMESPACE IDLE UIDPLUS MOVE ESEARCH SEARCHRES CONDSTORE QRESYNC SORT THREAD=ORDEREDSUBJECT THREAD=REFERENCES UNSELECT CHILDREN SPECIAL-USE CREATE-SPECIAL-USE LIST-EXTENDED LIST-STATUS STATUS=SIZE APPENDLIMIT={Options.AppendLimit} MULTIAPPEND BINARY QUOTA QUOTA=RES-STORAGE UTF8=ACCEPT COMPRESS=DEFLATE");
 
     /// <summary>
     /// RFC 9051 §6.1.1 / §6.2: before TLS, STARTTLS and LOGINDISABLED, no mechanisms; after TLS (or
     /// with plaintext logins allowed) and before login, AUTH=PLAIN and SASL-IR (RFC 4959); after login,
-    /// the extensions.
+    /// the extensions. Both protocol versions are offered (RFC 9051 Appendix E): a session speaks
+    /// IMAP4rev1 until the client sends ENABLE IMAP4rev2.
     /// </summary>
     private bool LoginAllowed => _tls || Options.AllowPlaintextAuth;
 
     private string Capabilities()
     {
         if (_state != SessionState.NotAuthenticated)
-            return "IMAP4rev1 " + ExtensionCapabilities;
+            return "IMAP4rev1 IMAP4rev2 " + ExtensionCapabilities;
         return LoginAllowed
-            ? "IMAP4rev1 SASL-IR AUTH=PLAIN " + ExtensionCapabilities
-            : "IMAP4rev1 STARTTLS LOGINDISABLED " + ExtensionCapabilities;
+            ? "IMAP4rev1 IMAP4rev2 SASL-IR AUTH=PLAIN " + ExtensionCapabilities
+            : "IMAP4rev1 IMAP4rev2 STARTTLS LOGINDISABLED " + ExtensionCapabilities;
     }
 
     private (string, string) CapabilityCommand(ImapReader reader)
@@ -74,11 +75,21 @@ public sealed partial class ImapSession
     private (string, string) EnableCommand(ImapReader reader)
     {
         var enabled = new List<string>();
+        // IMAP4rev2 brings UTF-8 along; a UTF8=ACCEPT in the same command is still listed as enabled.
+        var utf8Before = _out.Utf8Enabled;
         do
         {
             reader.ExpectSpace();
             var name = reader.ReadKeyword();
-            if (name == "UTF8=ACCEPT" && !_out.Utf8Enabled)
+            if (name == "IMAP4REV2" && !_imap4rev2)
+            {
+                // RFC 9051 §6.3.1: from here on the session answers as IMAP4rev2 (see _imap4rev2),
+                // and §5.1: mailbox names and quoted strings are UTF-8, as after UTF8=ACCEPT.
+                _imap4rev2 = true;
+                _out.Utf8Enabled = true;
+                enabled.Add("IMAP4rev2");
+            }
+            else if (name == "UTF8=ACCEPT" && !utf8Before && !enabled.Contains(name))
             {
                 // RFC 6855 §3: quoted strings may now hold UTF-8, mailbox names are UTF-8.
                 _out.Utf8Enabled = true;

@@ -41,6 +41,7 @@ public sealed partial class ImapSession
             reader.ExpectSpace();
             var modSeq = reader.ReadNumber(long.MaxValue);
             ImapSequenceSet? known = null;
+            ImapSequenceMatch? match = null;
             if (reader.TryConsume((byte)' ') && reader.Peek() != '(')
             {
                 known = reader.ReadSequenceSet();
@@ -48,13 +49,14 @@ public sealed partial class ImapSession
             }
             if (reader.TryConsume((byte)'('))
             {
-                reader.ReadSequenceSet();
+                var sequences = reader.ReadSequenceSet();
                 reader.ExpectSpace();
-                reader.ReadSequenceSet();
+                var uids = reader.ReadSequenceSet();
                 reader.Expect((byte)')');
+                match = ImapSequenceMatch.Create(sequences, uids);
             }
             reader.Expect((byte)')');
-            qresync = new ImapQresyncParameters(uidValidity, modSeq, known);
+            qresync = new ImapQresyncParameters(uidValidity, modSeq, known, match);
         }
         while (reader.TryConsume((byte)' '));
         reader.Expect((byte)')');
@@ -69,7 +71,7 @@ public sealed partial class ImapSession
     {
         if (qresync.UidValidity != snapshot.Folder.UidValidity)
             return;
-        var vanished = await VanishedSinceAsync(selected, qresync.ModSeq, qresync.KnownUids, snapshot.Folder.UidNext - 1, ct);
+        var vanished = await VanishedSinceAsync(selected, qresync.ModSeq, qresync.KnownUids, qresync.SequenceMatch, snapshot.Folder.UidNext - 1, ct);
         WriteVanishedEarlier(vanished);
         var messages = await _gateway.Store.GetMessagesAsync(AccountId, selected.FolderId, snapshot.Uids, ct);
         foreach (var message in messages.Where(m => m.ModSeq > qresync.ModSeq))
@@ -83,14 +85,16 @@ public sealed partial class ImapSession
     /// <summary>
     /// UIDs (within <paramref name="within"/>, when given) removed from the folder after
     /// <paramref name="sinceModSeq"/>, from the change log. Past the log's floor, RFC 7162 §3.2.5.2 lets
-    /// the server name every UID of the range that is not in the folder now, which is what happens.
+    /// the server name every UID of the range that is not in the folder now, which is what happens,
+    /// except below the highest UID the client's sequence match data proves unchanged.
     /// </summary>
-    private async Task<List<long>> VanishedSinceAsync(ImapSelectedFolder selected, long sinceModSeq, ImapSequenceSet? within, long largestUid, CancellationToken ct)
+    private async Task<List<long>> VanishedSinceAsync(ImapSelectedFolder selected, long sinceModSeq, ImapSequenceSet? within, ImapSequenceMatch? match, long largestUid, CancellationToken ct)
     {
         var logged = await _gateway.Store.GetRemovedUidsSinceAsync(AccountId, selected.FolderId, sinceModSeq, ct);
         if (logged is not null)
             return [.. logged.Where(uid => within?.Contains(uid, largestUid) ?? true).Order()];
         var ranges = within?.Ranges ?? [(1, largestUid)];
+        var unchangedUpTo = match?.HighestUnchangedUid(selected.SequenceOf) ?? 0;
         var missing = new List<long>();
         foreach (var (first, last) in ranges)
         {
@@ -98,6 +102,7 @@ public sealed partial class ImapSession
             var b = Math.Min(last == ImapSequenceSet.Star ? largestUid : last, largestUid);
             if (a > b)
                 (a, b) = (b, a);
+            a = Math.Max(a, unchangedUpTo + 1);
             for (var uid = a; uid <= b && missing.Count < 1_000_000; uid++)
             {
                 if (selected.SequenceOf(uid) == 0)

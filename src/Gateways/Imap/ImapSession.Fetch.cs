@@ -36,7 +36,7 @@ public sealed partial class ImapSession
             if (reportVanished)
             {
                 var within = set.IsSavedResult ? new ImapSequenceSet([.. selected.SavedSearch.Select(u => (u, u))]) : set;
-                WriteVanishedEarlier(await VanishedSinceAsync(selected, since, within, selected.LargestUid, ct));
+                WriteVanishedEarlier(await VanishedSinceAsync(selected, since, within, match: null, selected.LargestUid, ct));
             }
         }
 
@@ -79,6 +79,13 @@ public sealed partial class ImapSession
                     continue;
                 }
                 parsed = ImapParsedMessage.Parse(raw);
+                if (CannotDecode(parsed, items))
+                {
+                    // RFC 9051 §6.4.5 / RFC 3516 §4.3: BINARY of a part whose encoding is unknown fails the FETCH.
+                    await ReportChangesAsync(expungeAllowed: uid, ct);
+                    Tagged(tag, "NO", "[UNKNOWN-CTE] Cannot decode the Content-Transfer-Encoding of a requested part");
+                    return Next.Continue;
+                }
             }
             WriteFetch(sequence, message, items, parsed, flagsChanged.Contains(message.Uid));
             if (_writer.UnflushedBytes > 64 * 1024)
@@ -142,7 +149,7 @@ public sealed partial class ImapSession
                     var decoded = BinaryBytes(parsed!, item);
                     if (decoded is null)
                     {
-                        // RFC 3516 §4.3: an encoding we cannot undo is [UNKNOWN-CTE]; here the part is sent as NIL.
+                        // No such part (an unknown encoding was refused before the response began).
                         _out.Raw(item.Label).Raw(" NIL");
                     }
                     else if (item.Kind == ImapFetchKind.BinarySize)
@@ -252,6 +259,11 @@ public sealed partial class ImapSession
         output.Write("\r\n"u8);
         return output.ToArray();
     }
+
+    /// <summary>Whether a BINARY item asks for a leaf part whose Content-Transfer-Encoding this server cannot undo.</summary>
+    private static bool CannotDecode(ImapParsedMessage parsed, List<ImapFetchItem> items) =>
+        items.Any(i => i.Kind is ImapFetchKind.Binary or ImapFetchKind.BinarySize && i.Path.Count > 0
+            && parsed.FindPart(i.Path) is MimeKit.MimePart { Content: not null } part && ImapBodyStructure.HasUnknownEncoding(part));
 
     /// <summary>BINARY[part]: the decoded content (RFC 3516); an empty section is the whole message.</summary>
     private static ReadOnlyMemory<byte>? BinaryBytes(ImapParsedMessage parsed, ImapFetchItem item)

@@ -33,6 +33,7 @@ public sealed partial class ImapSession
         reader.ExpectSpace();
         var selectSubscribed = false;
         var selectSpecialUse = false;
+        var recursiveMatch = false;
         if (!lsub && reader.TryConsume((byte)'('))
         {
             while (!reader.TryConsume((byte)')'))
@@ -46,12 +47,18 @@ public sealed partial class ImapSession
                     case "SPECIAL-USE":
                         selectSpecialUse = true;
                         break;
-                    case "REMOTE" or "RECURSIVEMATCH":
+                    case "RECURSIVEMATCH":
+                        recursiveMatch = true;
+                        break;
+                    case "REMOTE":
                         break;
                     default:
                         throw new ImapParseException("Unknown LIST selection option");
                 }
             }
+            // RFC 5258 §3: RECURSIVEMATCH only refines another selection option (REMOTE does not count).
+            if (recursiveMatch && !selectSubscribed && !selectSpecialUse)
+                throw new ImapParseException("RECURSIVEMATCH needs another selection option");
             reader.ExpectSpace();
         }
         var reference = ImapMailboxNames.Decode(reader.ReadAString(), _out.Utf8Enabled) ?? throw new ImapParseException("Invalid mailbox reference");
@@ -125,6 +132,10 @@ public sealed partial class ImapSession
         if (lsub || selectSubscribed)
             names.UnionWith(subscribed);
 
+        // The LIST-EXTENDED selection criteria (RFC 5258 §3, RFC 6154 §5.1) a name meets.
+        bool Selected(string name) =>
+            (!(lsub || selectSubscribed) || subscribed.Contains(name))
+            && (!selectSpecialUse || (existing.TryGetValue(name, out var f) && f.Role != FolderRole.None));
         var matchers = patterns.Select(p => PatternToRegex(reference + p)).ToList();
         foreach (var name in names)
         {
@@ -132,9 +143,10 @@ public sealed partial class ImapSession
                 continue;
             var exists = existing.TryGetValue(name, out var folder);
             var isSubscribed = subscribed.Contains(name);
-            if ((lsub || selectSubscribed) && !isSubscribed)
-                continue;
-            if (selectSpecialUse && (folder is null || folder.Role == FolderRole.None))
+            // RFC 5258 §3 RECURSIVEMATCH: a name with a descendant that meets the criteria is listed
+            // too, and says so with CHILDINFO, so a client can show the way down to it.
+            var childInfo = recursiveMatch && names.Any(n => n.StartsWith(name + ImapMailboxNames.Delimiter, StringComparison.Ordinal) && Selected(n));
+            if (!Selected(name) && !childInfo)
                 continue;
             var hasChildren = names.Any(n => n.StartsWith(name + ImapMailboxNames.Delimiter, StringComparison.Ordinal) && (existing.ContainsKey(n) || !lsub));
             var attributes = new List<string>();
@@ -148,6 +160,8 @@ public sealed partial class ImapSession
                 attributes.Add(use);
             _out.Raw(lsub ? "* LSUB (" : "* LIST (").Raw(string.Join(' ', attributes)).Raw(") \"/\" ");
             WriteMailboxName(name);
+            if (childInfo)
+                _out.Raw(selectSubscribed && selectSpecialUse ? " (\"CHILDINFO\" (\"SUBSCRIBED\" \"SPECIAL-USE\"))" : selectSubscribed ? " (\"CHILDINFO\" (\"SUBSCRIBED\"))" : " (\"CHILDINFO\" (\"SPECIAL-USE\"))");
             _out.Line();
             if (statusItems is not null && folder is not null)
                 await WriteStatusAsync(name, folder, statusItems, ct);
@@ -193,7 +207,7 @@ public sealed partial class ImapSession
         do
         {
             var item = reader.ReadKeyword();
-            if (item is not ("MESSAGES" or "UIDNEXT" or "UIDVALIDITY" or "UNSEEN" or "RECENT" or "SIZE" or "HIGHESTMODSEQ"))
+            if (item is not ("MESSAGES" or "UIDNEXT" or "UIDVALIDITY" or "UNSEEN" or "RECENT" or "SIZE" or "HIGHESTMODSEQ" or "DELETED" or "APPENDLIMIT"))
                 throw new ImapParseException("Unknown STATUS item " + item);
             items.Add(item);
         }
@@ -202,7 +216,7 @@ public sealed partial class ImapSession
         return [.. items];
     }
 
-    /// <summary>RFC 9051 §6.3.11 STATUS, with RFC 8438 SIZE.</summary>
+    /// <summary>RFC 9051 §6.3.11 STATUS (DELETED included), with RFC 8438 SIZE and RFC 7889 APPENDLIMIT.</summary>
     private async Task<Next> StatusAsync(string tag, ImapReader reader, CancellationToken ct)
     {
         reader.ExpectSpace();
@@ -221,8 +235,13 @@ public sealed partial class ImapSession
         return Next.Continue;
     }
 
-    private Task WriteStatusAsync(string name, FolderInfo folder, string[] items, CancellationToken ct)
+    /// <summary>
+    /// One STATUS response. Every item but DELETED (RFC 9051 §6.3.11) comes from the folder row;
+    /// RECENT is always 0, as no message is \Recent here.
+    /// </summary>
+    private async Task WriteStatusAsync(string name, FolderInfo folder, string[] items, CancellationToken ct)
     {
+        var deleted = items.Contains("DELETED") ? await _gateway.Store.CountDeletedAsync(AccountId, folder.Id, ct) : 0;
         _out.Raw("* STATUS ");
         WriteMailboxName(name);
         _out.Raw(" (");
@@ -238,27 +257,124 @@ public sealed partial class ImapSession
                 "UNSEEN" => folder.Unread,
                 "SIZE" => folder.SizeBytes,
                 "HIGHESTMODSEQ" => HighestModSeqOf(folder),
+                "DELETED" => deleted,
+                // RFC 7889 §4: the limit of this mailbox, the same for all of them here.
+                "APPENDLIMIT" => Options.AppendLimit,
                 _ => 0,
             });
         }
         _out.Raw(")\r\n");
-        return Task.CompletedTask;
     }
 
-    /// <summary>RFC 9051 §6.3.4 CREATE; a trailing delimiter is dropped (it only declares the intent to hold children).</summary>
+    /// <summary>
+    /// RFC 9051 §6.3.4 CREATE, with RFC 6154 §3 CREATE-SPECIAL-USE: "(USE (\Archive))" gives the new
+    /// folder that role. A trailing delimiter is dropped (it only declares the intent to hold children).
+    /// </summary>
     private async Task<Next> CreateAsync(string tag, ImapReader reader, CancellationToken ct)
     {
         reader.ExpectSpace();
         var name = ReadMailboxName(reader);
+        var uses = reader.TryConsume((byte)' ') ? ReadCreateParameters(reader) : [];
         reader.ExpectEnd();
         if (name == "INBOX" || await FindFolderAsync(name, ct) is not null)
         {
             Tagged(tag, "NO", "[ALREADYEXISTS] Mailbox already exists");
             return Next.Continue;
         }
-        var result = await Mailbox.CreateFolderAsync(name, FolderRole.None);
+        // RFC 6154 §3: a use that cannot be given means no mailbox at all, and NO [USEATTR]. A folder
+        // here has at most one role, and only the roles the store knows (\All and \Flagged would be
+        // virtual mailboxes, which this server does not have).
+        var role = FolderRole.None;
+        if (uses.Count > 1)
+        {
+            Tagged(tag, "NO", "[USEATTR] A mailbox can have only one special use here");
+            return Next.Continue;
+        }
+        if (uses.Count == 1)
+        {
+            role = RoleOfSpecialUse(uses[0]);
+            if (role == FolderRole.None)
+            {
+                Tagged(tag, "NO", "[USEATTR] " + uses[0] + " is not supported");
+                return Next.Continue;
+            }
+        }
+        if (!await CreateSuperiorsAsync(name, ct))
+        {
+            Tagged(tag, "NO", "[CANNOT] Invalid mailbox name");
+            return Next.Continue;
+        }
+        var result = await Mailbox.CreateFolderAsync(name, role);
+        if (result.Status == FolderStatus.RoleTaken)
+        {
+            Tagged(tag, "NO", "[USEATTR] Another mailbox already has the special use " + uses[0]);
+            return Next.Continue;
+        }
         return FolderOutcome(tag, result.Status, "CREATE");
     }
+
+    /// <summary>
+    /// RFC 9051 §6.3.4: CREATE a/b/c also creates a and a/b when they do not exist, so that every
+    /// level can be selected. False when a level cannot be created (an invalid name).
+    /// </summary>
+    private async Task<bool> CreateSuperiorsAsync(string name, CancellationToken ct)
+    {
+        if (name.StartsWith(ImapMailboxNames.Delimiter) || name.Contains("//", StringComparison.Ordinal))
+            return true; // Invalid as a whole: the create itself is refused, and nothing is made on the way.
+        var existing = (await _gateway.Queries.ListFoldersAsync(AccountId, ct)).Select(ImapName).ToHashSet(StringComparer.Ordinal);
+        for (var cut = name.IndexOf(ImapMailboxNames.Delimiter, StringComparison.Ordinal); cut > 0; cut = name.IndexOf(ImapMailboxNames.Delimiter, cut + 1))
+        {
+            var superior = name[..cut];
+            if (existing.Contains(superior) || ImapMailboxNames.IsInbox(superior))
+                continue;
+            var result = await Mailbox.CreateFolderAsync(superior, FolderRole.None);
+            if (result.Status is not (FolderStatus.Ok or FolderStatus.NameTaken))
+                return false;
+        }
+        return true;
+    }
+
+    /// <summary>
+    /// RFC 4466 §2.2 create-params: "(" create-param *(SP create-param) ")"; the one parameter known is
+    /// RFC 6154 §6 USE, a list of use attributes. Returns the attributes asked for.
+    /// </summary>
+    private static List<string> ReadCreateParameters(ImapReader reader)
+    {
+        var uses = new List<string>();
+        reader.Expect((byte)'(');
+        do
+        {
+            if (reader.ReadKeyword() != "USE")
+                throw new ImapParseException("Unknown CREATE parameter");
+            reader.ExpectSpace();
+            reader.Expect((byte)'(');
+            for (var inList = 0; !reader.TryConsume((byte)')'); inList++)
+            {
+                if (inList > 0)
+                    reader.ExpectSpace();
+                var use = reader.ReadFlag();
+                if (!use.StartsWith('\\') || use == "\\*")
+                    throw new ImapParseException("A special use is a \\ attribute");
+                if (uses.Count >= 10)
+                    throw new ImapParseException("Too many special uses");
+                uses.Add(use);
+            }
+        }
+        while (reader.TryConsume((byte)' '));
+        reader.Expect((byte)')');
+        return [.. uses.Distinct(StringComparer.OrdinalIgnoreCase)];
+    }
+
+    /// <summary>The role behind an RFC 6154 §2 use attribute (case-insensitive, as all IMAP atoms); None when there is none.</summary>
+    private static FolderRole RoleOfSpecialUse(string use) => use.ToUpperInvariant() switch
+    {
+        "\\SENT" => FolderRole.Sent,
+        "\\DRAFTS" => FolderRole.Drafts,
+        "\\TRASH" => FolderRole.Trash,
+        "\\JUNK" => FolderRole.Junk,
+        "\\ARCHIVE" => FolderRole.Archive,
+        _ => FolderRole.None,
+    };
 
     /// <summary>RFC 9051 §6.3.5 DELETE: special-use folders and INBOX stay.</summary>
     private async Task<Next> DeleteAsync(string tag, ImapReader reader, CancellationToken ct)

@@ -52,14 +52,17 @@ public sealed partial class ImapSession
         var found = await FindAsync(program, selected, ct);
         var results = found.Select(m => uid ? m.Uid : selected.SequenceOf(m.Uid)).ToList();
         long? highestModSeq = _searchUsesModSeq && found.Count > 0 ? found.Max(m => m.ModSeq) : null;
-        if (returns is null)
+        if (returns is null && !_imap4rev2)
             WriteSearch(results, highestModSeq);
         else
-            WriteESearch(tag, uid, returns, results, highestModSeq, selected, found);
+            WriteESearch(tag, uid, returns ?? DefaultRev2SearchReturn, results, highestModSeq, selected, found);
         await ReportChangesAsync(expungeAllowed: uid, ct);
         Tagged(tag, "OK", "SEARCH completed");
         return Next.Continue;
     }
+
+    /// <summary>RFC 9051 §6.4.4.1: an IMAP4rev2 SEARCH without RETURN answers as RETURN (ALL), in an ESEARCH response.</summary>
+    private static readonly ImapSearchReturn DefaultRev2SearchReturn = new(All: true);
 
     /// <summary>RFC 9051 §6.4.4: UTF-8 must be supported; US-ASCII is a subset of it.</summary>
     private static bool IsSupportedCharset(string charset) =>

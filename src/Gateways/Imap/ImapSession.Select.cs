@@ -38,10 +38,24 @@ public sealed partial class ImapSession
         // \* : clients may create keywords (RFC 9051 §7.1 PERMANENTFLAGS); none are permanent when read-only.
         _out.Raw(readOnly ? "* OK [PERMANENTFLAGS ()] Read-only mailbox\r\n" : "* OK [PERMANENTFLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft \\*)] Flags permitted\r\n");
         _out.Raw("* ").Number(snapshot.Uids.Length).Raw(" EXISTS\r\n");
-        // IMAP4rev1 requires RECENT; this server keeps no per-session \Recent (removed in IMAP4rev2).
-        _out.Raw("* 0 RECENT\r\n");
-        if (snapshot.FirstUnseenUid is { } unseen)
-            _out.Raw("* OK [UNSEEN ").Number(selected.SequenceOf(unseen)).Raw("] First unseen\r\n");
+        if (_imap4rev2)
+        {
+            // RFC 9051 §6.3.2: an IMAP4rev2 server names the mailbox in an untagged LIST; RECENT and
+            // the UNSEEN code are gone (Appendix E), a client finds unseen mail with SEARCH.
+            _out.Raw("* LIST (");
+            if (SpecialUse(snapshot.Folder.Role) is { } use)
+                _out.Raw(use);
+            _out.Raw(") \"/\" ");
+            WriteMailboxName(name);
+            _out.Line();
+        }
+        else
+        {
+            // IMAP4rev1 requires RECENT; this server keeps no per-session \Recent (removed in IMAP4rev2).
+            _out.Raw("* 0 RECENT\r\n");
+            if (snapshot.FirstUnseenUid is { } unseen)
+                _out.Raw("* OK [UNSEEN ").Number(selected.SequenceOf(unseen)).Raw("] First unseen\r\n");
+        }
         _out.Raw("* OK [UIDVALIDITY ").Number(snapshot.Folder.UidValidity).Raw("] UIDs valid\r\n");
         _out.Raw("* OK [UIDNEXT ").Number(snapshot.Folder.UidNext).Raw("] Predicted next UID\r\n");
         // RFC 7162 §3.1.2.1: MODSEQs persist here, so every SELECT says HIGHESTMODSEQ (never NOMODSEQ).

@@ -203,6 +203,15 @@ public sealed class ImapStore(NpgsqlDataSource dataSource)
         return ids;
     }
 
+    /// <summary>How many messages of a folder carry \Deleted (RFC 9051 §6.3.11 STATUS DELETED).</summary>
+    public async Task<long> CountDeletedAsync(long accountId, long folderId, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand($"SELECT count(*) FROM messages WHERE account_id = $1 AND folder_id = $2 AND flags & {(int)MessageFlags.Deleted} <> 0");
+        command.Parameters.Add(new() { Value = accountId });
+        command.Parameters.Add(new() { Value = folderId });
+        return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
+    }
+
     /// <summary>The names the account subscribed to (LSUB, LIST (SUBSCRIBED)).</summary>
     public async Task<IReadOnlyList<string>> ListSubscriptionsAsync(long accountId, CancellationToken cancellationToken)
     {

@@ -8,6 +8,8 @@ public enum FolderStatus
     InvalidName,
     /// <summary>Special-use folders (Inbox in particular) cannot be deleted or renamed away.</summary>
     Protected,
+    /// <summary>Another folder already has the requested role: each role belongs to one folder per account.</summary>
+    RoleTaken,
 }
 
 [GenerateSerializer, Immutable, Alias("RestMail.FolderResult")]

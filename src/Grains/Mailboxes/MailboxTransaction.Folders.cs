@@ -41,8 +41,12 @@ internal sealed partial class MailboxTransaction
     {
         if (!IsValidFolderName(name))
             return new FolderResult { Status = FolderStatus.InvalidName };
-        if ((role != FolderRole.None && _folderByRole.ContainsKey(role)) || await NameTakenAsync(name, 0, cancellationToken))
+        if (await NameTakenAsync(name, 0, cancellationToken))
             return new FolderResult { Status = FolderStatus.NameTaken };
+        // One folder per role (folders UNIQUE (account_id, role)): delivery and the clients find the
+        // Sent or Trash folder by its role, and JMAP (RFC 8621 §2) allows one mailbox per role too.
+        if (role != FolderRole.None && _folderByRole.ContainsKey(role))
+            return new FolderResult { Status = FolderStatus.RoleTaken };
 
         var modSeq = NextModSeq();
         // UIDVALIDITY is the folder's own id: never reused, so a re-created folder of the same

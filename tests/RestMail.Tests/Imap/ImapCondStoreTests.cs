@@ -118,6 +118,48 @@ public sealed partial class ImapCondStoreTests(ImapServer server) : IClassFixtur
     }
 
     [Fact]
+    public async Task SELECT_QRESYNC_sequence_match_data_spares_UIDs_the_client_knows_are_gone_past_the_log_floor()
+    {
+        var account = await server.CreateAccountAsync();
+        for (var i = 1; i <= 5; i++)
+            await server.DeliverAsync(account.Id, ImapMessages.Simple($"message {i}"));
+        await using var client = await server.LoginRawAsync(account.Address);
+        await client.CommandAsync("q", "ENABLE QRESYNC");
+        // The client's cache: UID 2 went before it synchronised, so it holds 1, 3, 4, 5 as numbers 1 to 4.
+        await client.CommandAsync("s", "SELECT INBOX");
+        await client.CommandAsync("a", "UID STORE 2 +FLAGS.SILENT (\\Deleted)");
+        await client.CommandAsync("b", "EXPUNGE");
+        var status = await client.CommandAsync("t", "STATUS INBOX (HIGHESTMODSEQ UIDVALIDITY)");
+        var since = long.Parse(Regex.Match(status[0], @"HIGHESTMODSEQ (\d+)").Groups[1].Value, CultureInfo.InvariantCulture);
+        var uidValidity = Regex.Match(status[0], @"UIDVALIDITY (\d+)").Groups[1].Value;
+        // Then UID 5 goes while the client is away, and the change log is trimmed past its MODSEQ.
+        await client.CommandAsync("c", "UID STORE 5 +FLAGS.SILENT (\\Deleted)");
+        await client.CommandAsync("d", "EXPUNGE");
+        await client.CommandAsync("u", "UNSELECT");
+        await using (var command = server.DataSource.CreateCommand("UPDATE accounts SET changes_floor = highest_modseq WHERE id = $1"))
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = account.Id });
+            await command.ExecuteNonQueryAsync(Ct);
+        }
+
+        // Without the match data every known UID not in the folder is named, 2 included.
+        var plain = await client.CommandAsync("e", $"SELECT INBOX (QRESYNC ({uidValidity} {since} 1:5))");
+        Assert.Contains("* VANISHED (EARLIER) 2,5", plain);
+        // With it (numbers 1 to 3 were UIDs 1, 3, 4 and still are), only UIDs above 4 can have vanished.
+        var matched = await client.CommandAsync("f", $"SELECT INBOX (QRESYNC ({uidValidity} {since} 1:5 (1:3 1,3:4)))");
+        Assert.Contains("* VANISHED (EARLIER) 5", matched);
+        Assert.Equal("f OK [READ-WRITE] SELECT completed", matched[^1]);
+        // A pair that no longer holds proves nothing: (4, 5) is gone, (1, 1) still holds.
+        var stale = await client.CommandAsync("g", $"SELECT INBOX (QRESYNC ({uidValidity} {since} 1:5 (1,4 1,5)))");
+        Assert.Contains("* VANISHED (EARLIER) 2,5", stale);
+
+        // Sets that cannot be paired are the client's error; the session goes on.
+        Assert.StartsWith("h BAD", (await client.CommandAsync("h", $"SELECT INBOX (QRESYNC ({uidValidity} {since} 1:5 (1:3 1:2)))"))[^1], StringComparison.Ordinal);
+        Assert.StartsWith("i BAD", (await client.CommandAsync("i", $"SELECT INBOX (QRESYNC ({uidValidity} {since} 1:5 (1:* 1:3)))"))[^1], StringComparison.Ordinal);
+        Assert.Equal("j OK NOOP completed", (await client.CommandAsync("j", "NOOP"))[^1]);
+    }
+
+    [Fact]
     public async Task MailKit_resynchronises_with_QRESYNC_after_changes_made_while_it_was_away()
     {
         var address = await AccountWithMessagesAsync(3);

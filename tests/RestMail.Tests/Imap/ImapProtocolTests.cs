@@ -6,7 +6,7 @@ namespace RestMail.Tests.Imap;
 public sealed class ImapProtocolTests(ImapServer server) : IClassFixture<ImapServer>
 {
     private const string Extensions =
-        "LITERAL+ ID ENABLE NAMESPACE IDLE UIDPLUS MOVE ESEARCH SEARCHRES CONDSTORE QRESYNC SORT THREAD=ORDEREDSUBJECT THREAD=REFERENCES UNSELECT CHILDREN SPECIAL-USE LIST-EXTENDED LIST-STATUS STATUS=SIZE APPENDLIMIT=200000 MULTIAPPEND QUOTA QUOTA=RES-STORAGE UTF8=ACCEPT COMPRESS=DEFLATE";
+        "LITERAL+ ID ENABLE NAMESPACE IDLE UIDPLUS MOVE ESEARCH SEARCHRES CONDSTORE QRESYNC SORT THREAD=ORDEREDSUBJECT THREAD=REFERENCES UNSELECT CHILDREN SPECIAL-USE CREATE-SPECIAL-USE LIST-EXTENDED LIST-STATUS STATUS=SIZE APPENDLIMIT=200000 MULTIAPPEND BINARY QUOTA QUOTA=RES-STORAGE UTF8=ACCEPT COMPRESS=DEFLATE";
 
     private static string Plain(string user, string password) => Convert.ToBase64String(Encoding.UTF8.GetBytes($"\0{user}\0{password}"));
 
@@ -24,19 +24,24 @@ public sealed class ImapProtocolTests(ImapServer server) : IClassFixture<ImapSer
     {
         var account = await server.CreateAccountAsync();
         await using var client = await RawImapClient.ConnectAsync(server.Imap);
-        Assert.Equal($"* OK [CAPABILITY IMAP4rev1 STARTTLS LOGINDISABLED {Extensions}] REST Mail IMAP ready", await client.ReadLineAsync());
+        Assert.Equal($"* OK [CAPABILITY IMAP4rev1 IMAP4rev2 STARTTLS LOGINDISABLED {Extensions}] REST Mail IMAP ready", await client.ReadLineAsync());
         var before = await client.CommandAsync("a", "CAPABILITY");
-        Assert.Equal([$"* CAPABILITY IMAP4rev1 STARTTLS LOGINDISABLED {Extensions}", "a OK CAPABILITY completed"], before);
+        Assert.Equal([$"* CAPABILITY IMAP4rev1 IMAP4rev2 STARTTLS LOGINDISABLED {Extensions}", "a OK CAPABILITY completed"], before);
 
         Assert.Equal(["b OK Begin TLS negotiation now"], await client.CommandAsync("b", "STARTTLS"));
         await client.StartTlsAsync(server.ValidateCertificate);
         var tls = await client.CommandAsync("c", "CAPABILITY");
-        Assert.Equal($"* CAPABILITY IMAP4rev1 SASL-IR AUTH=PLAIN {Extensions}", tls[0]);
+        Assert.Equal($"* CAPABILITY IMAP4rev1 IMAP4rev2 SASL-IR AUTH=PLAIN {Extensions}", tls[0]);
 
         var login = await client.CommandAsync("d", $"AUTHENTICATE PLAIN {Plain(account.Address, ImapServer.Password)}");
-        Assert.Equal($"d OK [CAPABILITY IMAP4rev1 {Extensions}] Logged in", login[^1]);
+        Assert.Equal($"d OK [CAPABILITY IMAP4rev1 IMAP4rev2 {Extensions}] Logged in", login[^1]);
         var after = await client.CommandAsync("e", "CAPABILITY");
-        Assert.Equal($"* CAPABILITY IMAP4rev1 {Extensions}", after[0]);
+        Assert.Equal($"* CAPABILITY IMAP4rev1 IMAP4rev2 {Extensions}", after[0]);
+
+        // Implicit TLS (port 993) starts where STARTTLS ends: mechanisms offered, no STARTTLS.
+        await using var imaps = await RawImapClient.ConnectAsync(server.Imaps, server.ValidateCertificate);
+        Assert.Equal($"* OK [CAPABILITY IMAP4rev1 IMAP4rev2 SASL-IR AUTH=PLAIN {Extensions}] REST Mail IMAP ready", await imaps.ReadLineAsync());
+        Assert.Equal($"* CAPABILITY IMAP4rev1 IMAP4rev2 SASL-IR AUTH=PLAIN {Extensions}", (await imaps.CommandAsync("f", "CAPABILITY"))[0]);
     }
 
     [Fact]
