@@ -1,9 +1,5 @@
 using System.Globalization;
 using System.Net;
-using System.Security.Cryptography.X509Certificates;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Server.Kestrel.Core;
 using RestMail.Tests.Infrastructure;
 using RestMail.Tests.Outbound;
 
@@ -11,7 +7,7 @@ namespace RestMail.Tests.Federation;
 
 /// <summary>
 /// One REST Mail host of a federation test: its own database, its public name (resolved by the
-/// shared test DNS server), an HTTPS listener with a certificate of the test CA, a fixed MX port, and
+/// shared test DNS server), its own HTTPS listener (RestMail:Https) with a certificate of the test CA, a fixed MX port, and
 /// outbound SMTP aimed at the peer's MX port.
 /// </summary>
 public sealed class FederationServer(PostgresServer postgres, FederationHost host) : OutboundServer(postgres)
@@ -21,19 +17,14 @@ public sealed class FederationServer(PostgresServer postgres, FederationHost hos
     /// <summary>The endpoint other servers deliver to: https://name:port/v1.</summary>
     public Uri Endpoint => new($"https://{host.Name}:{host.HttpsPort.ToString(CultureInfo.InvariantCulture)}/v1");
 
-    protected override void Configure(WebApplicationBuilder builder)
-    {
-        base.Configure(builder);
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(host.Address, host.HttpsPort, listen =>
-        {
-            listen.Protocols = HttpProtocols.Http1AndHttp2;
-            listen.UseHttps(host.Certificate);
-        }));
-    }
-
     protected override void ConfigureRouting(IDictionary<string, string?> settings)
     {
         settings["RestMail:Hostname"] = host.Name;
+        // The host's own HTTPS listener, on by default because a certificate is configured.
+        settings["RestMail:Tls:CertificatePath"] = host.Certificate.CertificatePath;
+        settings["RestMail:Tls:KeyPath"] = host.Certificate.KeyPath;
+        settings["RestMail:Https:Address"] = host.Address.ToString();
+        settings["RestMail:Https:Port"] = host.HttpsPort.ToString(CultureInfo.InvariantCulture);
         settings["RestMail:Dns:Servers:0"] = "127.0.0.1:" + host.Dns.Port.ToString(CultureInfo.InvariantCulture);
         settings["RestMail:Dns:Timeout"] = "00:00:02";
         settings["RestMail:Smtp:Address"] = host.Address.ToString();
@@ -47,4 +38,4 @@ public sealed class FederationServer(PostgresServer postgres, FederationHost hos
 }
 
 /// <summary>Where one federation test host lives.</summary>
-public sealed record FederationHost(string Name, IPAddress Address, int HttpsPort, int SmtpPort, int PeerSmtpPort, X509Certificate2 Certificate, string TrustedCaPath, TestDnsServer Dns);
+public sealed record FederationHost(string Name, IPAddress Address, int HttpsPort, int SmtpPort, int PeerSmtpPort, (string CertificatePath, string KeyPath) Certificate, string TrustedCaPath, TestDnsServer Dns);
