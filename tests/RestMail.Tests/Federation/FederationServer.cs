@@ -25,7 +25,7 @@ public sealed class FederationServer(PostgresServer postgres, FederationHost hos
         settings["RestMail:Tls:KeyPath"] = host.Certificate.KeyPath;
         settings["RestMail:Https:Address"] = host.Address.ToString();
         settings["RestMail:Https:Port"] = host.HttpsPort.ToString(CultureInfo.InvariantCulture);
-        settings["RestMail:Dns:Servers:0"] = "127.0.0.1:" + host.Dns.Port.ToString(CultureInfo.InvariantCulture);
+        settings["RestMail:Dns:Servers:0"] = host.Dns.Endpoint;
         settings["RestMail:Dns:Timeout"] = "00:00:02";
         settings["RestMail:Smtp:Address"] = host.Address.ToString();
         settings["RestMail:Smtp:Port"] = host.SmtpPort.ToString(CultureInfo.InvariantCulture);
