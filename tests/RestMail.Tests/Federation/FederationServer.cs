@@ -1,5 +1,9 @@
 using System.Globalization;
 using System.Net;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using RestMail.Api.Federation;
+using RestMail.Storage.Federation;
 using RestMail.Tests.Infrastructure;
 using RestMail.Tests.Outbound;
 
@@ -16,6 +20,17 @@ public sealed class FederationServer(PostgresServer postgres, FederationHost hos
 
     /// <summary>The endpoint other servers deliver to: https://name:port/v1.</summary>
     public Uri Endpoint => new($"https://{host.Name}:{host.HttpsPort.ToString(CultureInfo.InvariantCulture)}/v1");
+
+    protected override void Configure(WebApplicationBuilder builder)
+    {
+        base.Configure(builder);
+        // Registered before the host's own (which only add themselves when missing).
+        if (host.KeyClock is { } clock)
+        {
+            builder.Services.AddSingleton(sp => ActivatorUtilities.CreateInstance<FederationKeyStore>(sp, clock));
+            builder.Services.AddSingleton(sp => ActivatorUtilities.CreateInstance<SenderKeyResolver>(sp, clock));
+        }
+    }
 
     protected override void ConfigureRouting(IDictionary<string, string?> settings)
     {
@@ -38,4 +53,10 @@ public sealed class FederationServer(PostgresServer postgres, FederationHost hos
 }
 
 /// <summary>Where one federation test host lives.</summary>
-public sealed record FederationHost(string Name, IPAddress Address, int HttpsPort, int SmtpPort, int PeerSmtpPort, (string CertificatePath, string KeyPath) Certificate, string TrustedCaPath, TestDnsServer Dns);
+/// <param name="KeyClock">
+/// When set, the clock of the sender's key store (which key signs) and the receiver's key cache (how
+/// old a fetched key set is): a test moves it forward to stand for the minutes a key rotation waits.
+/// </param>
+public sealed record FederationHost(
+    string Name, IPAddress Address, int HttpsPort, int SmtpPort, int PeerSmtpPort, (string CertificatePath, string KeyPath) Certificate, string TrustedCaPath, TestDnsServer Dns,
+    TimeProvider? KeyClock = null);

@@ -35,6 +35,9 @@ public sealed class ThreeServerFederation(PostgresServer postgres) : IAsyncLifet
 
     public TestCertificateAuthority Ca { get; } = new();
 
+    /// <summary>The clock of every server's federation key store and key cache (see <see cref="FederationHost.KeyClock"/>).</summary>
+    public ShiftedClock KeyClock { get; } = new();
+
     public FederationServer Alpha { get; private set; } = null!;
 
     public FederationServer Bravo { get; private set; } = null!;
@@ -69,7 +72,7 @@ public sealed class ThreeServerFederation(PostgresServer postgres) : IAsyncLifet
     {
         var name = $"mx.{label}.{Zone}";
         Dns.Addresses[name] = [address];
-        var server = new FederationServer(postgres, new FederationHost(name, address, 443, 25, 25, Ca.IssuePem(name), Ca.PemPath, Dns));
+        var server = new FederationServer(postgres, new FederationHost(name, address, 443, 25, 25, Ca.IssuePem(name), Ca.PemPath, Dns, KeyClock));
         await server.InitializeAsync();
         var counter = new SmtpSessionCounter(server.Services);
         _counters.Add(counter);

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
+using System.Net.Http.Json;
 using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text;
@@ -156,6 +157,76 @@ public sealed class ThreeServerFederationTests(ThreeServerFederation net)
         Assert.True(CameOverSmtp(stored) && !CameOverFederation(stored), stored);
         Assert.Equal(sessions + 1, net.SmtpSessions[net.Charlie].MxSessions);
         Assert.Null(await net.Alpha.Grains.GetGrain<IRemoteDomainGrain>(DomainOf(recipient.Address)).GetEndpointAsync());
+    }
+
+    [Fact]
+    public async Task Keys_rotate_through_the_admin_api_while_mail_keeps_flowing_over_https_to_a_receiver_holding_the_old_key_set()
+    {
+        var domain = await net.NewDomainAsync(net.Alpha);
+        var sender = await net.Alpha.CreateAccountAsync(domain: domain);
+        var recipient = await net.Bravo.CreateAccountAsync(domain: ThreeServerFederation.HomeDomain(net.Bravo));
+        var (_, admin) = await net.Alpha.CreateSignedInAsync(admin: true);
+        using var _admin = admin;
+        var keys = $"/v1/admin/domains/{domain}/federation/keys";
+        var sessions = net.SmtpSessions[net.Bravo].MxSessions;
+
+        // The first message makes bravo fetch and cache the domain's key set: the old key alone.
+        var old = Assert.Single(await admin.GetFromJsonAsync<JsonElement[]>(keys, Ct) ?? []);
+        Assert.True(old.GetProperty("signing").GetBoolean());
+        var oldKid = old.GetProperty("kid").GetString()!;
+        await SendAsync(net.Alpha, sender, recipient.Address, "before the rotation");
+
+        using var rotated = await admin.PostAsJsonAsync(keys + "/rotate", new { }, Ct);
+        Assert.Equal(HttpStatusCode.OK, rotated.StatusCode);
+        var added = await rotated.Content.ReadFromJsonAsync<JsonElement>(Ct);
+        var newKid = added.GetProperty("kid").GetString()!;
+        Assert.False(added.GetProperty("signing").GetBoolean());
+        Assert.Equal([oldKid, newKid], (await admin.GetFromJsonAsync<JsonElement[]>(keys, Ct))!.Select(k => k.GetProperty("kid").GetString()));
+        // Published, not yet signing: the old key signs and bravo's cached set still verifies it.
+        await SendAsync(net.Alpha, sender, recipient.Address, "new key published");
+
+        // The ten minutes the new key waits (the key store's and the key cache's clock; tokens keep real time).
+        net.KeyClock.Advance(TimeSpan.FromMinutes(11));
+        await SendAsync(net.Alpha, sender, recipient.Address, "new key signs");
+
+        using (var retired = await admin.DeleteAsync($"{keys}/{oldKid}", Ct))
+            Assert.Equal(HttpStatusCode.NoContent, retired.StatusCode);
+        await SendAsync(net.Alpha, sender, recipient.Address, "old key retired");
+
+        var inbox = await InboxAsync(net.Bravo, recipient);
+        Assert.Equal(4, inbox.Count);
+        Assert.All(inbox, stored => Assert.True(CameOverFederation(stored) && !CameOverSmtp(stored), stored));
+        Assert.Equal(sessions, net.SmtpSessions[net.Bravo].MxSessions);
+        string[] expected = [oldKid, oldKid, newKid, newKid];
+        for (var i = 0; i < inbox.Count; i++)
+            Assert.Contains($"restmail=pass (ES256 token, key {expected[i]})", inbox[i], StringComparison.Ordinal);
+        Assert.Equal([newKid], (await admin.GetFromJsonAsync<JsonElement[]>(keys, Ct))!.Select(k => k.GetProperty("kid").GetString()));
+        // The published key set agrees: the retired key is gone from what receivers fetch.
+        using var client = net.Alpha.Services.GetRequiredService<IHttpClientFactory>().CreateClient(FederationHttp.ClientName);
+        var published = await client.GetStringAsync(FederationDiscovery.Combine(net.Alpha.Endpoint, "federation/keys/" + domain), Ct);
+        Assert.Equal([newKid], JsonSerializer.Deserialize<PublishedKeySet>(published)!.Keys.Select(k => k.Kid));
+    }
+
+    [Fact]
+    public async Task The_key_admin_api_refuses_unknown_domains_keys_and_delays()
+    {
+        var (_, admin) = await net.Alpha.CreateSignedInAsync(admin: true);
+        using var _admin = admin;
+        var domain = ThreeServerFederation.HomeDomain(net.Alpha);
+
+        using (var response = await admin.GetAsync("/v1/admin/domains/nowhere.e2e.test/federation/keys", Ct))
+            Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        using (var response = await admin.PostAsJsonAsync("/v1/admin/domains/nowhere.e2e.test/federation/keys/rotate", new { }, Ct))
+            Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        using (var response = await admin.PostAsJsonAsync($"/v1/admin/domains/{domain}/federation/keys/rotate", new { signs_in_seconds = -1 }, Ct))
+            Assert.Equal(HttpStatusCode.UnprocessableEntity, response.StatusCode);
+        using (var response = await admin.DeleteAsync($"/v1/admin/domains/{domain}/federation/keys/no-such-kid", Ct))
+            Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        // A non-admin may not rotate.
+        var (_, user) = await net.Alpha.CreateSignedInAsync();
+        using var _user = user;
+        using (var response = await user.PostAsJsonAsync($"/v1/admin/domains/{domain}/federation/keys/rotate", new { }, Ct))
+            Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
     }
 
     /// <summary>What a delivery to bravo is made to look like before it is posted.</summary>
