@@ -116,6 +116,7 @@ public static class RestMailApi
 
         var admin = v1.MapGroup("/admin").RequireAuthorization(AdminPolicy);
         admin.MapAdminDomainsEndpoints();
+        admin.MapAdminFederationKeysEndpoints();
         admin.MapAdminAccountsEndpoints();
         admin.MapAdminAliasesEndpoints();
         admin.MapAdminQueueEndpoints();

@@ -21,11 +21,8 @@ public static class GatewaysServiceCollectionExtensions
             o => o.MaxMessageSize > 0 && o.MaxRecipients > 0 && o.IdleTimeout > TimeSpan.Zero && o.MaxConnectionsPerIp > 0
                  && o.MaxAuthFailures > 0 && o.AuthBanDuration > TimeSpan.Zero && o.MaxErrors > 0,
             "RestMail:Smtp limits (MaxMessageSize, MaxRecipients, IdleTimeout, MaxConnectionsPerIp, MaxAuthFailures, AuthBanDuration, MaxErrors) must be positive.").ValidateOnStart();
-        services.AddOptions<TlsOptions>().BindConfiguration(TlsOptions.SectionName).Validate(
-            o => string.IsNullOrWhiteSpace(o.CertificatePath) == string.IsNullOrWhiteSpace(o.KeyPath),
-            "RestMail:Tls:CertificatePath and RestMail:Tls:KeyPath must be set together.").ValidateOnStart();
+        services.AddRestMailTls();
         services.TryAddSingleton(TimeProvider.System);
-        services.AddSingleton<ServerCertificate>();
         services.AddSingleton<SmtpConnectionLimiter>();
         services.AddSingleton<SmtpAuthThrottle>();
         services.AddMetrics();
@@ -45,6 +42,21 @@ public static class GatewaysServiceCollectionExtensions
         services.AddHostedService(sp => sp.GetRequiredService<ImapListeners>());
 
         AddPop3(services);
+        return services;
+    }
+
+    /// <summary>
+    /// The server certificate (RestMail:Tls) alone: the mail listeners present it, and so does the
+    /// host's HTTPS listener, also in the silo role where no gateway runs. Registering twice is harmless.
+    /// </summary>
+    public static IServiceCollection AddRestMailTls(this IServiceCollection services)
+    {
+        if (services.Any(d => d.ServiceType == typeof(ServerCertificate)))
+            return services;
+        services.AddOptions<TlsOptions>().BindConfiguration(TlsOptions.SectionName).Validate(
+            o => string.IsNullOrWhiteSpace(o.CertificatePath) == string.IsNullOrWhiteSpace(o.KeyPath),
+            "RestMail:Tls:CertificatePath and RestMail:Tls:KeyPath must be set together.").ValidateOnStart();
+        services.AddSingleton<ServerCertificate>();
         return services;
     }
 

@@ -15,8 +15,26 @@ public sealed class ServerCertificate(IOptions<TlsOptions> tls, IOptions<RestMai
     /// <summary>Certificate and key in one file, written with one rename: never a mismatched pair.</summary>
     public const string SelfSignedFile = "selfsigned.pem";
     private readonly Lazy<X509Certificate2> _certificate = new(() => Load(tls.Value, options.Value));
+    private readonly Lazy<X509Certificate2Collection> _chain = new(() => LoadChain(tls.Value));
+
+    private static X509Certificate2Collection LoadChain(TlsOptions tls)
+    {
+        var chain = new X509Certificate2Collection();
+        if (!tls.IsConfigured)
+            return chain;
+        chain.ImportFromPemFile(tls.CertificatePath);
+        if (chain.Count > 0)
+            chain.RemoveAt(0);
+        return chain;
+    }
 
     public X509Certificate2 Certificate => _certificate.Value;
+
+    /// <summary>
+    /// The certificates after the first in the configured PEM file (intermediates a public CA requires
+    /// servers to send); empty for the self-signed certificate.
+    /// </summary>
+    public X509Certificate2Collection Chain => _chain.Value;
 
     private static X509Certificate2 Load(TlsOptions tls, RestMailOptions options)
     {

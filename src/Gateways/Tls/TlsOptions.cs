@@ -13,4 +13,7 @@ public sealed class TlsOptions
 
     /// <summary>PEM private key file (PKCS#8, RSA or EC).</summary>
     public string KeyPath { get; set; } = "";
+
+    /// <summary>True when both paths are set: a certificate of the operator's, not the self-signed one.</summary>
+    public bool IsConfigured => !string.IsNullOrWhiteSpace(CertificatePath) && !string.IsNullOrWhiteSpace(KeyPath);
 }

@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -14,6 +15,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using RestMail.Api;
 using RestMail.Gateways;
+using RestMail.Gateways.Tls;
 using RestMail.Grains;
 using RestMail.Silo.Health;
 using RestMail.Storage;
@@ -31,6 +33,9 @@ public sealed class RestMailHost : IAsyncDisposable
 {
     /// <summary>The name under which HTTP reports its readiness.</summary>
     public const string HttpListenerName = "http";
+
+    /// <summary>The name under which HTTPS reports its readiness (when it runs).</summary>
+    public const string HttpsListenerName = "https";
 
     private readonly RestMailDatabase _database;
     private bool _started;
@@ -50,7 +55,7 @@ public sealed class RestMailHost : IAsyncDisposable
     /// <summary>True when the host runs its own PostgreSQL under the data directory.</summary>
     public bool IsEmbeddedPostgres => _database.IsEmbedded;
 
-    /// <summary>The HTTP addresses Kestrel listens on (known after start; port 0 resolved).</summary>
+    /// <summary>The HTTP and HTTPS addresses Kestrel listens on (known after start; port 0 resolved).</summary>
     public IReadOnlyList<Uri> HttpAddresses =>
         App.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.Select(a => new Uri(a)).ToList() ?? [];
 
@@ -113,6 +118,10 @@ public sealed class RestMailHost : IAsyncDisposable
         return options;
     }
 
+    /// <summary>Whether the HTTPS listener runs: RestMail:Https:Enabled, or by default when RestMail:Tls names a certificate.</summary>
+    public static bool HttpsEnabled(IConfiguration configuration, RestMailOptions options) =>
+        options.Https.IsEnabled(configuration.GetSection(TlsOptions.SectionName).Get<TlsOptions>()?.IsConfigured ?? false);
+
     /// <summary>A console logger for the steps that run before the application's own logging exists.</summary>
     public static ILoggerFactory CreateBootstrapLogging(IConfiguration configuration) =>
         LoggerFactory.Create(logging => logging.AddConfiguration(configuration.GetSection("Logging")).AddSimpleConsole(c => c.SingleLine = true));
@@ -122,11 +131,32 @@ public sealed class RestMailHost : IAsyncDisposable
         builder.Services.AddOptions<RestMailOptions>().BindConfiguration(RestMailOptions.SectionName).ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<RestMailOptions>, RestMailOptionsValidator>();
 
+        var https = HttpsEnabled(builder.Configuration, options);
         var readiness = new ListenerReadiness();
         readiness.Register(HttpListenerName);
+        if (https)
+            readiness.Register(HttpsListenerName);
         builder.Services.AddSingleton<IListenerReadiness>(readiness);
 
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Parse(options.Http.Address), options.Http.Port));
+        builder.Services.AddRestMailTls();
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.Listen(IPAddress.Parse(options.Http.Address), options.Http.Port);
+            if (!https)
+                return;
+            kestrel.Listen(IPAddress.Parse(options.Https.Address), options.Https.Port, listen =>
+            {
+                // HTTP/2 is negotiated through ALPN; federation senders ask for it (one connection, many deliveries).
+                listen.Protocols = HttpProtocols.Http1AndHttp2;
+                // The mail listeners' certificate: one to configure and renew. Loaded here, so a bad path stops the start.
+                var certificate = kestrel.ApplicationServices.GetRequiredService<ServerCertificate>();
+                listen.UseHttps(tls =>
+                {
+                    tls.ServerCertificate = certificate.Certificate;
+                    tls.ServerCertificateChain = certificate.Chain;
+                });
+            });
+        });
 
         builder.Services.AddRestMailStorage(database.ConnectionString);
         if (options.Role == ServerRole.Gateway)
@@ -151,14 +181,23 @@ public sealed class RestMailHost : IAsyncDisposable
     {
         var readiness = app.Services.GetRequiredService<IListenerReadiness>();
         var lifetime = app.Services.GetRequiredService<IHostApplicationLifetime>();
+        // Kestrel has bound every endpoint (or failed the start) before ApplicationStarted.
+        var https = readiness.Snapshot().ContainsKey(HttpsListenerName);
         lifetime.ApplicationStarted.Register(() =>
         {
             readiness.SetReady(HttpListenerName, true);
+            if (https)
+                readiness.SetReady(HttpsListenerName, true);
             var options = app.Services.GetRequiredService<IOptions<RestMailOptions>>().Value;
             var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("RestMail.Silo");
             Log.Serving(logger, options.EffectiveHostname, string.Join(", ", app.Urls));
         });
-        lifetime.ApplicationStopping.Register(() => readiness.SetReady(HttpListenerName, false));
+        lifetime.ApplicationStopping.Register(() =>
+        {
+            readiness.SetReady(HttpListenerName, false);
+            if (https)
+                readiness.SetReady(HttpsListenerName, false);
+        });
 
         app.MapHealthChecks("/healthz", new HealthCheckOptions { ResponseWriter = WriteHealthAsync });
         if (app.Services.GetRequiredService<IOptions<RestMailOptions>>().Value.Role != ServerRole.Gateway)

@@ -59,6 +59,43 @@ public sealed class FederationKeyStore(NpgsqlDataSource dataSource, TimeProvider
         return keys;
     }
 
+    /// <summary>The domain's published (not retired) keys, oldest first, marking the one that signs now; null when the domain is not hosted.</summary>
+    public async Task<IReadOnlyList<FederationKeyInfo>?> ListAsync(string domainName, CancellationToken ct)
+    {
+        if (!MailAddresses.TryNormalizeDomain(domainName, out var domain) || !await IsHostedAsync(domain, ct))
+            return null;
+        await using var command = dataSource.CreateCommand("""
+            SELECT k.kid, k.created_at, k.signs_from FROM federation_keys k JOIN domains d ON d.id = k.domain_id
+            WHERE d.name = $1 AND k.retired_at IS NULL ORDER BY k.created_at
+            """);
+        command.Parameters.AddWithValue(domain);
+        var rows = new List<(string Kid, DateTimeOffset CreatedAt, DateTimeOffset SignsFrom)>();
+        await using (var reader = await command.ExecuteReaderAsync(ct))
+        {
+            while (await reader.ReadAsync(ct))
+                rows.Add((reader.GetString(0), reader.GetFieldValue<DateTimeOffset>(1), reader.GetFieldValue<DateTimeOffset>(2)));
+        }
+        // The same choice GetSigningKeyAsync makes: the latest signs_from that has arrived, the newest key on a tie.
+        var now = time.GetUtcNow();
+        var signing = rows.Where(r => r.SignsFrom <= now).OrderByDescending(r => r.SignsFrom).ThenByDescending(r => r.CreatedAt).Select(r => r.Kid).FirstOrDefault();
+        return [.. rows.Select(r => new FederationKeyInfo(r.Kid, r.CreatedAt, r.SignsFrom, r.Kid == signing))];
+    }
+
+    /// <summary>Stops publishing and using a key of the domain; true when the domain had it live.</summary>
+    public async Task<bool> RetireAsync(string domainName, string kid, CancellationToken ct)
+    {
+        if (!MailAddresses.TryNormalizeDomain(domainName, out var domain))
+            return false;
+        await using var command = dataSource.CreateCommand("""
+            UPDATE federation_keys k SET retired_at = $3 FROM domains d
+            WHERE d.id = k.domain_id AND d.name = $1 AND k.kid = $2 AND k.retired_at IS NULL
+            """);
+        command.Parameters.AddWithValue(domain);
+        command.Parameters.AddWithValue(kid);
+        command.Parameters.AddWithValue(time.GetUtcNow());
+        return await command.ExecuteNonQueryAsync(ct) == 1;
+    }
+
     /// <summary>Adds a key that is published now and signs from <paramref name="signsFrom"/>; returns its kid, null when the domain is not hosted.</summary>
     public Task<string?> RotateAsync(string domainName, DateTimeOffset signsFrom, CancellationToken ct) =>
         MailAddresses.TryNormalizeDomain(domainName, out var domain) ? InsertAsync(domain, signsFrom, onlyIfNone: false, ct) : Task.FromResult<string?>(null);

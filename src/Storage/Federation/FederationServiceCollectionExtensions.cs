@@ -16,7 +16,8 @@ public static class FederationServiceCollectionExtensions
             .Validate(o => string.IsNullOrWhiteSpace(o.TrustedCaPath) || File.Exists(o.TrustedCaPath), "RestMail:Federation:TrustedCaPath must name an existing PEM file.")
             .ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);
-        services.AddSingleton<FederationKeyStore>();
+        // TryAdd, as for the key resolver: a host (or test) may bring its own, e.g. on another clock.
+        services.TryAddSingleton<FederationKeyStore>();
         services.AddSingleton<FederationReplayStore>();
         services.AddSingleton<FederationDeliveryLog>();
         services.AddRestMailFederationHttp();

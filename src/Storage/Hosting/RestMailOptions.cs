@@ -18,6 +18,7 @@ public sealed class RestMailOptions
     public ServerRole Role { get; set; } = ServerRole.All;
 
     public HttpListenerOptions Http { get; set; } = new();
+    public HttpsListenerOptions Https { get; set; } = new();
     public ListenerOptions Smtp { get; set; } = new() { Port = 2525 };
     public ListenerOptions Submission { get; set; } = new() { Port = 2587 };
     public ListenerOptions Submissions { get; set; } = new() { Port = 2465 };

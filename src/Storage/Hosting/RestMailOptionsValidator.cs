@@ -11,6 +11,8 @@ public sealed class RestMailOptionsValidator : IValidateOptions<RestMailOptions>
         var failures = new List<string>();
         CheckPort(failures, "RestMail:Http:Port", options.Http.Port);
         CheckAddress(failures, "RestMail:Http:Address", options.Http.Address);
+        CheckPort(failures, "RestMail:Https:Port", options.Https.Port);
+        CheckAddress(failures, "RestMail:Https:Address", options.Https.Address);
         foreach (var (listenerName, listener) in options.Listeners)
         {
             CheckPort(failures, $"RestMail:{listenerName}:Port", listener.Port);

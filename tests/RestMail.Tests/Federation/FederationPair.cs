@@ -39,8 +39,8 @@ public sealed class FederationPair(PostgresServer postgres) : IAsyncLifetime
         for (var attempt = 1; ; attempt++)
         {
             int smtpA = FreePort.Next(), smtpB = FreePort.Next();
-            A = new FederationServer(postgres, new FederationHost(NameA, AddressA, FreePort.Next(), smtpA, smtpB, Ca.Issue(NameA), Ca.PemPath, Dns));
-            B = new FederationServer(postgres, new FederationHost(NameB, AddressB, FreePort.Next(), smtpB, smtpA, Ca.Issue(NameB), Ca.PemPath, Dns));
+            A = new FederationServer(postgres, new FederationHost(NameA, AddressA, FreePort.Next(), smtpA, smtpB, Ca.IssuePem(NameA), Ca.PemPath, Dns));
+            B = new FederationServer(postgres, new FederationHost(NameB, AddressB, FreePort.Next(), smtpB, smtpA, Ca.IssuePem(NameB), Ca.PemPath, Dns));
             try
             {
                 // One after the other: two silos starting at once on 2 cores only makes both slow.

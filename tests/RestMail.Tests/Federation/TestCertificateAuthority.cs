@@ -10,6 +10,7 @@ namespace RestMail.Tests.Federation;
 public sealed class TestCertificateAuthority : IDisposable
 {
     private readonly X509Certificate2 _ca;
+    private readonly System.Collections.Concurrent.ConcurrentBag<string> _files = [];
 
     public TestCertificateAuthority()
     {
@@ -45,9 +46,28 @@ public sealed class TestCertificateAuthority : IDisposable
         return X509CertificateLoader.LoadPkcs12(withKey.Export(X509ContentType.Pkcs12), null);
     }
 
+    /// <summary>
+    /// A certificate for <paramref name="dnsName"/> as the PEM pair RestMail:Tls:CertificatePath and
+    /// KeyPath name, as an operator would configure it; deleted with the CA.
+    /// </summary>
+    public (string CertificatePath, string KeyPath) IssuePem(string dnsName)
+    {
+        using var certificate = Issue(dnsName);
+        var stem = Path.Combine(Path.GetTempPath(), $"restmail-test-{dnsName}-{Guid.NewGuid():N}");
+        var (certificatePath, keyPath) = (stem + ".crt", stem + ".key");
+        File.WriteAllText(certificatePath, certificate.ExportCertificatePem());
+        using var key = certificate.GetECDsaPrivateKey()!;
+        File.WriteAllText(keyPath, key.ExportPkcs8PrivateKeyPem());
+        _files.Add(certificatePath);
+        _files.Add(keyPath);
+        return (certificatePath, keyPath);
+    }
+
     public void Dispose()
     {
         _ca.Dispose();
         File.Delete(PemPath);
+        foreach (var file in _files)
+            File.Delete(file);
     }
 }

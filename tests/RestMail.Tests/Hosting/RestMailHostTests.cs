@@ -24,6 +24,8 @@ public sealed class RestMailHostTests(PostgresServer postgres)
             ["ConnectionStrings:Postgres"] = connectionString,
             ["RestMail:Http:Address"] = "127.0.0.1",
             ["RestMail:Http:Port"] = "0",
+            ["RestMail:Https:Address"] = "127.0.0.1",
+            ["RestMail:Https:Port"] = "0",
             ["RestMail:Silo:Port"] = FreePort.Next().ToString(CultureInfo.InvariantCulture),
             ["RestMail:Silo:GatewayPort"] = FreePort.Next().ToString(CultureInfo.InvariantCulture),
             // The gateway listeners bind for real: loopback, and ports the OS picks so hosts can run side by side.
@@ -123,6 +125,51 @@ public sealed class RestMailHostTests(PostgresServer postgres)
         readiness.SetReady("probe", true);
         using var ready = await http.GetAsync("/healthz", Ct);
         Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
+    }
+
+    [Fact]
+    public async Task With_a_configured_certificate_https_is_on_serves_http2_and_counts_for_healthz()
+    {
+        var connectionString = await postgres.CreateDatabaseAsync();
+        using var ca = new RestMail.Tests.Federation.TestCertificateAuthority();
+        var (certificatePath, keyPath) = ca.IssuePem("https.host.test");
+        await using var host = await RestMailHost.BuildAsync([], builder =>
+        {
+            OnTestDatabase(connectionString)(builder);
+            builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["RestMail:Tls:CertificatePath"] = certificatePath,
+                ["RestMail:Tls:KeyPath"] = keyPath,
+            });
+        }, Ct);
+        await host.StartAsync(Ct);
+        var https = host.HttpAddresses.Single(a => a.Scheme == Uri.UriSchemeHttps);
+        using var issued = System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadCertificateFromFile(certificatePath);
+        var expected = issued.Thumbprint;
+        using var handler = new HttpClientHandler { ServerCertificateCustomValidationCallback = (_, certificate, _, _) => certificate?.Thumbprint == expected };
+        using var http = new HttpClient(handler) { BaseAddress = https, DefaultRequestVersion = HttpVersion.Version20, DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact };
+
+        using var response = await http.GetAsync("/healthz", Ct);
+
+        var body = await response.Content.ReadAsStringAsync(Ct);
+        Assert.True(response.StatusCode == HttpStatusCode.OK, body);
+        Assert.Equal(HttpVersion.Version20, response.Version);
+        // /healthz counts it: registered, so a listener that never bound would make the answer 503.
+        Assert.True(host.App.Services.GetRequiredService<RestMail.Storage.Hosting.IListenerReadiness>().Snapshot()[RestMailHost.HttpsListenerName]);
+        await host.StopAsync(Ct);
+    }
+
+    [Fact]
+    public async Task Without_a_configured_certificate_https_is_off_unless_asked_for()
+    {
+        var connectionString = await postgres.CreateDatabaseAsync();
+        await using var host = await RestMailHost.BuildAsync([], OnTestDatabase(connectionString), Ct);
+        await host.StartAsync(Ct);
+
+        Assert.DoesNotContain(host.HttpAddresses, a => a.Scheme == Uri.UriSchemeHttps);
+        Assert.True(RestMailHost.HttpsEnabled(host.App.Configuration, RestMailHost.ReadOptions(
+            new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["RestMail:Https:Enabled"] = "true" }).Build())));
+        await host.StopAsync(Ct);
     }
 
     private static async Task<HttpStatusCode> HealthStatusAsync(HttpClient http)

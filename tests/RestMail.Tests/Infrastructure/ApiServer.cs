@@ -65,7 +65,7 @@ public class ApiServer(PostgresServer postgres) : IAsyncLifetime
             Configure(builder);
         });
         await _host.StartAsync();
-        // Plain HTTP; a fixture may add an HTTPS listener beside it (federation tests).
+        // Plain HTTP; the HTTPS listener (RestMail:Https) runs beside it when a fixture configures a certificate.
         BaseAddress = _host.HttpAddresses.First(a => a.Scheme == Uri.UriSchemeHttp);
     }
 

@@ -16,16 +16,27 @@ namespace RestMail.Tests.Infrastructure;
 public sealed class TestDnsServer : IAsyncDisposable
 {
     private const ushort TypeA = 1, TypePtr = 12, TypeMx = 15, TypeTxt = 16, TypeAaaa = 28;
-    private readonly UdpClient _udp = new(new IPEndPoint(IPAddress.Loopback, 0));
+    private readonly UdpClient _udp;
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _serving;
 
-    public TestDnsServer() => _serving = ServeAsync();
+    /// <summary>On 127.0.0.1 and a port the system picks.</summary>
+    public TestDnsServer()
+        : this(new IPEndPoint(IPAddress.Loopback, 0))
+    {
+    }
+
+    /// <summary>On the given address and port (e.g. a loopback address of its own and port 53, as root).</summary>
+    public TestDnsServer(IPEndPoint endpoint)
+    {
+        _udp = new UdpClient(endpoint);
+        _serving = ServeAsync();
+    }
 
     public int Port => ((IPEndPoint)_udp.Client.LocalEndPoint!).Port;
 
     /// <summary>The server as a RestMail:Dns:Servers entry.</summary>
-    public string Endpoint => $"127.0.0.1:{Port}";
+    public string Endpoint => ((IPEndPoint)_udp.Client.LocalEndPoint!).ToString();
 
     /// <summary>Name → MX records (preference, exchange; "." is a null MX).</summary>
     public ConcurrentDictionary<string, (ushort Preference, string Exchange)[]> Mx { get; } = new(StringComparer.OrdinalIgnoreCase);

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Net;
 using System.Net.Sockets;
 using System.Text;
 
@@ -18,15 +19,25 @@ public sealed class PostfixInstance : IAsyncDisposable
     private bool _started;
 
     public PostfixInstance(string domain, int port)
+        : this(domain, IPAddress.Loopback, port)
+    {
+    }
+
+    /// <summary>A Postfix on an address of its own: it listens there and sends from there (smtp_bind_address), as a separate host would.</summary>
+    public PostfixInstance(string domain, IPAddress address, int port)
     {
         Domain = domain;
+        Address = address;
         Port = port;
     }
+
+    /// <summary>The loopback address it listens on and sends from.</summary>
+    public IPAddress Address { get; }
 
     /// <summary>The domain this Postfix is final destination for.</summary>
     public string Domain { get; }
 
-    /// <summary>The port its SMTP server listens on at 127.0.0.1.</summary>
+    /// <summary>The port its SMTP server listens on at <see cref="Address"/>.</summary>
     public int Port { get; }
 
     private string Config => Path.Combine(_root, "conf");
@@ -100,6 +111,10 @@ public sealed class PostfixInstance : IAsyncDisposable
         }
     }
 
+    // Postfix refuses an inet_interfaces address that no interface carries, and 127.0.0.14 is local only
+    // through lo's 127/8 route; "all" passes its check, and the listener's address comes from master.cf.
+    private string InetInterfaces => Address.Equals(IPAddress.Loopback) ? "127.0.0.1" : "all";
+
     private string MainCf() => string.Create(CultureInfo.InvariantCulture, $"""
         compatibility_level = 3.6
         queue_directory = {_root}/queue
@@ -110,7 +125,8 @@ public sealed class PostfixInstance : IAsyncDisposable
         mydomain = {Domain}
         myorigin = {Domain}
         mydestination =
-        inet_interfaces = 127.0.0.1
+        inet_interfaces = {InetInterfaces}
+        smtp_bind_address = {Address}
         inet_protocols = ipv4
         mynetworks = 127.0.0.0/8
         smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination
@@ -130,7 +146,7 @@ public sealed class PostfixInstance : IAsyncDisposable
 
     /// <summary>Only the services this test needs, none chrooted (the temporary root has no chroot jail).</summary>
     private string MasterCf() => string.Create(CultureInfo.InvariantCulture, $"""
-        127.0.0.1:{Port} inet n - n - - smtpd
+        {Address}:{Port} inet n - n - - smtpd
         pickup    unix  n - n 60 1 pickup
         cleanup   unix  n - n - 0 cleanup
         qmgr      unix  n - n 300 1 qmgr
@@ -163,7 +179,7 @@ public sealed class PostfixInstance : IAsyncDisposable
             try
             {
                 using var client = new TcpClient();
-                await client.ConnectAsync("127.0.0.1", Port, TestContext.Current.CancellationToken);
+                await client.ConnectAsync(Address, Port, TestContext.Current.CancellationToken);
                 return;
             }
             catch (SocketException) when (DateTime.UtcNow < deadline)
@@ -172,7 +188,7 @@ public sealed class PostfixInstance : IAsyncDisposable
             }
             catch (SocketException e)
             {
-                throw new InvalidOperationException($"Postfix did not listen on 127.0.0.1:{Port}. Its log:\n{Log()}", e);
+                throw new InvalidOperationException($"Postfix did not listen on {Address}:{Port}. Its log:\n{Log()}", e);
             }
         }
     }
