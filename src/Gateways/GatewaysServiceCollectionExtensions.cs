@@ -36,6 +36,8 @@ public static class GatewaysServiceCollectionExtensions
                  && o.MaxConnectionsPerIp > 0 && o.MaxAuthFailures > 0 && o.AuthBanDuration > TimeSpan.Zero && o.MaxErrors > 0 && o.ResubscribeInterval > TimeSpan.Zero,
             "RestMail:Imap limits (IdleTimeout, MaxLineLength >= 1024, MaxLiteralSize, AppendLimit, MaxNestingDepth, MaxConnectionsPerIp, MaxAuthFailures, AuthBanDuration, MaxErrors, ResubscribeInterval) must be positive.").ValidateOnStart();
         services.AddSingleton<ImapStore>();
+        services.AddSingleton<ImapSearchTextIndexer>();
+        services.AddHostedService(sp => sp.GetRequiredService<ImapSearchTextIndexer>());
         services.AddSingleton<ImapMetrics>();
         services.AddSingleton<ImapGateway>();
         services.AddSingleton<ImapListeners>();

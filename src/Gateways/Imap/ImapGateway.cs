@@ -15,6 +15,7 @@ public sealed class ImapGateway(
     BlobStore blobs,
     MailQueries queries,
     ImapStore store,
+    ImapSearchTextIndexer searchTextIndexer,
     IGrainFactory grains,
     ServerCertificate certificate,
     ImapMetrics metrics,
@@ -36,6 +37,8 @@ public sealed class ImapGateway(
     public MailQueries Queries => queries;
 
     public ImapStore Store => store;
+
+    public ImapSearchTextIndexer SearchTextIndexer => searchTextIndexer;
 
     public IGrainFactory Grains => grains;
 

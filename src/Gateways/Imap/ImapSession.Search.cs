@@ -145,19 +145,7 @@ public sealed partial class ImapSession
         if (keys.Count == 0)
             return false;
         var missing = await _gateway.Store.MissingSearchTextAsync([.. open.Select(o => o.Candidate.Message.Id)], ct);
-        foreach (var chunk in missing.Chunk(256))
-        {
-            var rows = new (long Id, string Headers, string Body)?[chunk.Length];
-            await Parallel.ForEachAsync(Enumerable.Range(0, chunk.Length), new ParallelOptions { MaxDegreeOfParallelism = ContentSearchParallelism, CancellationToken = ct },
-                async (i, token) =>
-                {
-                    if (await _gateway.Queries.GetRawAsync(AccountId, chunk[i], token) is not { } raw)
-                        return;
-                    var (headers, body) = ImapSearchText.Build(ImapParsedMessage.Parse(raw).Message, raw);
-                    rows[i] = (chunk[i], headers, body);
-                });
-            await _gateway.Store.SaveSearchTextAsync([.. rows.OfType<(long, string, string)>()], ct);
-        }
+        await _gateway.SearchTextIndexer.IndexAsync([.. missing.Select(id => (AccountId, id))], ContentSearchParallelism, ct);
         // Every open candidate now has its text stored, or is gone (and then matches nothing, as on
         // the parsing path), so a key's answer for the candidates is exactly "in the result".
         foreach (var key in keys)

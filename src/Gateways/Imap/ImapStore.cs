@@ -139,6 +139,30 @@ public sealed class ImapStore(NpgsqlDataSource dataSource)
         return missing;
     }
 
+    /// <summary>The highest message id in use, 0 with none.</summary>
+    public async Task<long> LastMessageIdAsync(CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("SELECT coalesce(max(id), 0) FROM messages");
+        return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
+    }
+
+    /// <summary>Up to <paramref name="limit"/> messages after id <paramref name="afterId"/> that have no stored search text yet, oldest first.</summary>
+    public async Task<List<(long AccountId, long MessageId)>> MessagesWithoutSearchTextAsync(long afterId, int limit, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("""
+            SELECT m.account_id, m.id FROM messages m
+            WHERE m.id > $1 AND NOT EXISTS (SELECT 1 FROM imap_search_text t WHERE t.message_id = m.id)
+            ORDER BY m.id LIMIT $2
+            """);
+        command.Parameters.Add(new() { Value = afterId });
+        command.Parameters.Add(new() { Value = limit });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var messages = new List<(long, long)>();
+        while (await reader.ReadAsync(cancellationToken))
+            messages.Add((reader.GetInt64(0), reader.GetInt64(1)));
+        return messages;
+    }
+
     /// <summary>Stores search text; a message expunged meanwhile is skipped (its row would have gone with it).</summary>
     public async Task SaveSearchTextAsync(IReadOnlyList<(long Id, string Headers, string Body)> rows, CancellationToken cancellationToken)
     {

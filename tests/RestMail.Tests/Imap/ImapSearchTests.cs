@@ -1,6 +1,8 @@
 using System.Text;
 using MailKit;
 using MailKit.Search;
+using Npgsql;
+using RestMail.Grains.Mailboxes;
 
 namespace RestMail.Tests.Imap;
 
@@ -78,6 +80,30 @@ public sealed class ImapSearchTests(ImapServer server) : IClassFixture<ImapServe
         await server.DeliverAsync(account.Id, Encoding.UTF8.GetBytes(
             "From: odd@example.org\r\nTo: Subject <subject@example.org>\r\nSubject: percent\r\nX-Note: 100% sure_thing (really) [a+b]\r\n\r\nBody with 50% off_price and a\ttab.\r\n"));
         return account;
+    }
+
+    [Fact]
+    public async Task Search_text_is_stored_in_the_background_soon_after_delivery_without_any_SEARCH()
+    {
+        var account = await SeedAccountAsync();
+        var delivered = await server.DeliverAsync(account.Id, ImapMessages.Simple("Background Indexing", "Stored before anyone searched."));
+        Assert.Equal(DeliveryStatus.Stored, delivered.Status);
+
+        // The indexer looks every couple of seconds; a generous bound for a loaded machine.
+        string? headers = null, body = null;
+        for (var poll = 0; headers is null && poll < 150; poll++)
+        {
+            await using var command = server.DataSource.CreateCommand("SELECT headers, body FROM imap_search_text WHERE message_id = $1");
+            command.Parameters.Add(new NpgsqlParameter { Value = delivered.MessageId });
+            await using var reader = await command.ExecuteReaderAsync(Ct);
+            if (await reader.ReadAsync(Ct))
+                (headers, body) = (reader.GetString(0), reader.GetString(1));
+            else
+                await Task.Delay(200, Ct);
+        }
+        Assert.NotNull(headers);
+        Assert.Contains("\u0001SUBJECT\u0002BACKGROUND INDEXING", headers, StringComparison.Ordinal);
+        Assert.Contains("STORED BEFORE ANYONE SEARCHED.", body, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -1,0 +1,90 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using RestMail.Storage.Hosting;
+using RestMail.Storage.Mail;
+
+namespace RestMail.Gateways.Imap;
+
+/// <summary>
+/// Stores the IMAP search text (<see cref="ImapSearchText"/>) of messages soon after they arrive, in
+/// the background, so that a text SEARCH finds it ready instead of parsing a large folder on the spot
+/// (a never-searched folder of 100,000 messages took a minute and a half). SEARCH still fills in what
+/// is missing, so this is only about speed: a message this pass skips (e.g. one whose transaction
+/// committed after a later id was indexed) is stored by the first SEARCH that needs it.
+/// </summary>
+public sealed partial class ImapSearchTextIndexer(
+    ImapStore store, MailQueries queries, IOptions<RestMailOptions> host, ILogger<ImapSearchTextIndexer> logger) : BackgroundService
+{
+    private const int BatchSize = 256;
+
+    /// <summary>How long an idle indexer waits before it looks for new messages again.</summary>
+    internal static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// After each batch it rests three times as long as the batch took: at most a quarter of one core
+    /// goes to indexing, so a burst of deliveries is not slowed down by it.
+    /// </summary>
+    private const int RestFactor = 3;
+
+    /// <summary>Parses and stores the search text of the messages; a message gone meanwhile is skipped.</summary>
+    public async Task IndexAsync(IReadOnlyList<(long AccountId, long MessageId)> messages, int parallelism, CancellationToken ct)
+    {
+        foreach (var chunk in messages.Chunk(BatchSize))
+        {
+            var rows = new (long Id, string Headers, string Body)?[chunk.Length];
+            await Parallel.ForEachAsync(Enumerable.Range(0, chunk.Length), new ParallelOptions { MaxDegreeOfParallelism = parallelism, CancellationToken = ct },
+                async (i, token) =>
+                {
+                    var (accountId, messageId) = chunk[i];
+                    if (await queries.GetRawAsync(accountId, messageId, token) is not { } raw)
+                        return;
+                    var (headers, body) = ImapSearchText.Build(ImapParsedMessage.Parse(raw).Message, raw);
+                    rows[i] = (messageId, headers, body);
+                });
+            await store.SaveSearchTextAsync([.. rows.OfType<(long, string, string)>()], ct);
+        }
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (!host.Value.Imap.Enabled && !host.Value.Imaps.Enabled)
+            return;
+        var after = 0L;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                // Read before the batch: when nothing below it lacks text, the next look starts above
+                // it instead of walking every message again.
+                var last = await store.LastMessageIdAsync(stoppingToken);
+                var batch = await store.MessagesWithoutSearchTextAsync(after, BatchSize, stoppingToken);
+                if (batch.Count == 0)
+                {
+                    after = Math.Max(after, last);
+                    await Task.Delay(PollInterval, stoppingToken);
+                    continue;
+                }
+                var started = Stopwatch.GetTimestamp();
+                await IndexAsync(batch, parallelism: 1, stoppingToken);
+                after = batch[^1].MessageId;
+                await Task.Delay(Stopwatch.GetElapsedTime(started) * RestFactor, stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e) when (e is NpgsqlException or TimeoutException)
+            {
+                // The database is away (restart, failover): try again later; SEARCH covers the gap.
+                LogIndexingFailed(e);
+                await Task.Delay(PollInterval * 5, stoppingToken);
+            }
+        }
+    }
+
+    [LoggerMessage(EventId = 4107, Level = LogLevel.Warning, Message = "Background IMAP search-text indexing failed; retrying")]
+    private partial void LogIndexingFailed(Exception exception);
+}
