@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net.Sockets;
 
 namespace RestMail.Bench.Imap;
 
@@ -43,10 +42,10 @@ internal sealed class DovecotImap : IAsyncDisposable
         var clock = Stopwatch.StartNew();
         await dovecot.WriteMaildirAsync(messages);
         Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  [dovecot] wrote {messages} Maildir files in {clock.Elapsed.TotalSeconds:F0} s"));
-        await RunAsync("chown", "-R", "65534:65534", Path.Combine(root, "mail"));
+        await ExternalProcess.RunAsync("chown", "-R", "65534:65534", Path.Combine(root, "mail"));
         await File.WriteAllTextAsync(dovecot.Config, dovecot.ConfigText());
-        await RunAsync("/usr/sbin/dovecot", "-c", dovecot.Config);
-        await WaitForListenerAsync(port);
+        await ExternalProcess.RunAsync("/usr/sbin/dovecot", "-c", dovecot.Config);
+        await ExternalProcess.WaitForListenerAsync(port);
         return dovecot;
     }
 
@@ -67,7 +66,7 @@ internal sealed class DovecotImap : IAsyncDisposable
         }
     }
 
-    public async ValueTask DisposeAsync() => await RunAsync("/usr/sbin/dovecot", "-c", Config, "stop");
+    public async ValueTask DisposeAsync() => await ExternalProcess.RunAsync("/usr/sbin/dovecot", "-c", Config, "stop");
 
     private string ConfigText() => string.Create(CultureInfo.InvariantCulture, $$"""
         base_dir = {{_root}}/run
@@ -114,34 +113,4 @@ internal sealed class DovecotImap : IAsyncDisposable
         }
 
         """);
-
-    private static async Task WaitForListenerAsync(int port)
-    {
-        for (var attempt = 0; ; attempt++)
-        {
-            try
-            {
-                using var client = new TcpClient();
-                await client.ConnectAsync("127.0.0.1", port);
-                return;
-            }
-            catch (SocketException) when (attempt < 300)
-            {
-                await Task.Delay(100);
-            }
-        }
-    }
-
-    private static async Task RunAsync(string program, params string[] arguments)
-    {
-        var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in arguments)
-            start.ArgumentList.Add(argument);
-        using var process = Process.Start(start) ?? throw new InvalidOperationException($"{program} did not start.");
-        var output = process.StandardOutput.ReadToEndAsync();
-        var errors = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        if (process.ExitCode != 0)
-            throw new InvalidOperationException($"{program} {string.Join(' ', arguments)} exited with {process.ExitCode}: {await output}{await errors}");
-    }
 }

@@ -1,6 +1,4 @@
-using System.Diagnostics;
 using System.Globalization;
-using System.Net.Sockets;
 
 namespace RestMail.Bench.Smtp;
 
@@ -38,15 +36,15 @@ internal sealed class PostfixDovecot : IAsyncDisposable
         var stack = new PostfixDovecot(root, smtpPort, lmtpPort);
         foreach (var directory in new[] { "postfix", "queue", "data", "dovecot-run", "dovecot-state", "mail" })
             Directory.CreateDirectory(Path.Combine(root, directory));
-        await RunAsync("chown", "65534:65534", stack.Mail);
-        await RunAsync("chown", "postfix", Path.Combine(root, "data"));
+        await ExternalProcess.RunAsync("chown", "65534:65534", stack.Mail);
+        await ExternalProcess.RunAsync("chown", "postfix", Path.Combine(root, "data"));
         await File.WriteAllTextAsync(Path.Combine(root, "dovecot.conf"), stack.DovecotConf());
         await File.WriteAllTextAsync(Path.Combine(root, "postfix", "main.cf"), stack.MainCf());
         await File.WriteAllTextAsync(Path.Combine(root, "postfix", "master.cf"), stack.MasterCf());
-        await RunAsync("/usr/sbin/dovecot", "-c", Path.Combine(root, "dovecot.conf"));
-        await RunAsync("/usr/sbin/postfix", "-c", Path.Combine(root, "postfix"), "start");
-        await WaitForListenerAsync(smtpPort);
-        await WaitForListenerAsync(lmtpPort);
+        await ExternalProcess.RunAsync("/usr/sbin/dovecot", "-c", Path.Combine(root, "dovecot.conf"));
+        await ExternalProcess.RunAsync("/usr/sbin/postfix", "-c", Path.Combine(root, "postfix"), "start");
+        await ExternalProcess.WaitForListenerAsync(smtpPort);
+        await ExternalProcess.WaitForListenerAsync(lmtpPort);
         return stack;
     }
 
@@ -59,8 +57,8 @@ internal sealed class PostfixDovecot : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await RunAsync("/usr/sbin/postfix", "-c", Path.Combine(_root, "postfix"), "stop");
-        await RunAsync("/usr/sbin/dovecot", "-c", Path.Combine(_root, "dovecot.conf"), "stop");
+        await ExternalProcess.RunAsync("/usr/sbin/postfix", "-c", Path.Combine(_root, "postfix"), "stop");
+        await ExternalProcess.RunAsync("/usr/sbin/dovecot", "-c", Path.Combine(_root, "dovecot.conf"), "stop");
     }
 
     private string DovecotConf() => string.Create(CultureInfo.InvariantCulture, $$"""
@@ -137,34 +135,4 @@ internal sealed class PostfixDovecot : IAsyncDisposable
         postlog   unix-dgram n - n - 1 postlogd
 
         """);
-
-    private static async Task WaitForListenerAsync(int port)
-    {
-        for (var attempt = 0; ; attempt++)
-        {
-            try
-            {
-                using var client = new TcpClient();
-                await client.ConnectAsync("127.0.0.1", port);
-                return;
-            }
-            catch (SocketException) when (attempt < 300)
-            {
-                await Task.Delay(100);
-            }
-        }
-    }
-
-    private static async Task RunAsync(string program, params string[] arguments)
-    {
-        var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in arguments)
-            start.ArgumentList.Add(argument);
-        using var process = Process.Start(start) ?? throw new InvalidOperationException($"{program} did not start.");
-        var output = process.StandardOutput.ReadToEndAsync();
-        var errors = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        if (process.ExitCode != 0)
-            throw new InvalidOperationException($"{program} {string.Join(' ', arguments)} exited with {process.ExitCode}: {await output}{await errors}");
-    }
 }
