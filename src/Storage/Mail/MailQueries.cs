@@ -64,33 +64,48 @@ public sealed class MailQueries(NpgsqlDataSource dataSource)
     }
 
     /// <summary>The message exactly as it was received: its segments concatenated in order.</summary>
-    public async Task<byte[]?> GetRawAsync(long accountId, long messageId, CancellationToken cancellationToken)
+    public async Task<byte[]?> GetRawAsync(long accountId, long messageId, CancellationToken cancellationToken) =>
+        (await GetRawManyAsync(accountId, [messageId], cancellationToken)).GetValueOrDefault(messageId);
+
+    /// <summary>Several messages exactly as received, by id, in one query; ids not found (or another account's) are missing from the answer.</summary>
+    public async Task<Dictionary<long, byte[]>> GetRawManyAsync(long accountId, IReadOnlyCollection<long> messageIds, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand("""
-            SELECT m.size, b.data
+            SELECT m.id, m.size, b.data
             FROM messages m
             CROSS JOIN LATERAL unnest(m.segments) WITH ORDINALITY AS s(hash, n)
             LEFT JOIN blobs b ON b.hash = s.hash
-            WHERE m.account_id = $1 AND m.id = $2
-            ORDER BY s.n
+            WHERE m.account_id = $1 AND m.id = ANY($2)
+            ORDER BY m.id, s.n
             """);
         command.Parameters.Add(new() { Value = accountId });
-        command.Parameters.Add(new() { Value = messageId });
+        command.Parameters.Add(new() { Value = messageIds.ToArray() });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        byte[]? raw = null;
-        var offset = 0;
+        var raws = new Dictionary<long, byte[]>();
+        var (current, raw, offset) = (0L, Array.Empty<byte>(), 0);
         while (await reader.ReadAsync(cancellationToken))
         {
-            raw ??= new byte[reader.GetInt64(0)];
-            if (reader.IsDBNull(1))
-                throw new InvalidOperationException($"Message {messageId} references a blob that is missing from the store.");
-            var segment = reader.GetFieldValue<byte[]>(1);
+            var id = reader.GetInt64(0);
+            if (raws.Count == 0 || id != current)
+            {
+                CheckComplete(current, raw, offset, raws.Count > 0);
+                (current, raw, offset) = (id, new byte[reader.GetInt64(1)], 0);
+                raws[id] = raw;
+            }
+            if (reader.IsDBNull(2))
+                throw new InvalidOperationException($"Message {id} references a blob that is missing from the store.");
+            var segment = reader.GetFieldValue<byte[]>(2);
             segment.CopyTo(raw, offset);
             offset += segment.Length;
         }
-        if (raw is not null && offset != raw.Length)
+        CheckComplete(current, raw, offset, raws.Count > 0);
+        return raws;
+    }
+
+    private static void CheckComplete(long messageId, byte[] raw, int offset, bool any)
+    {
+        if (any && offset != raw.Length)
             throw new InvalidOperationException($"Message {messageId} reassembled to {offset} bytes, expected {raw.Length}.");
-        return raw;
     }
 
     public Task<MessagePage> SearchAsync(long accountId, string q, MessageListQuery paging, CancellationToken cancellationToken)

@@ -179,4 +179,22 @@ public sealed class ImapProtocolTests(ImapServer server) : IClassFixture<ImapSer
         var again = await client.CommandAsync("g", "UID FETCH 1:* (FLAGS)");
         Assert.Contains("FLAGS (\\Seen)", again[0], StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task FETCH_of_many_messages_answers_each_once_in_order_across_read_ahead_windows()
+    {
+        var account = await server.CreateAccountAsync();
+        const int count = 70; // more than two read-ahead windows of 32
+        for (var i = 1; i <= count; i++)
+            await server.DeliverAsync(account.Id, ImapMessages.Simple($"number {i}"));
+        await using var client = await LoggedInAsync(account.Address);
+        await client.CommandAsync("s", "SELECT INBOX");
+
+        var fetch = await client.CommandAsync("f", "FETCH 1:* (ENVELOPE)");
+        Assert.Equal("f OK FETCH completed", fetch[^1]);
+        var answers = fetch[..^1];
+        Assert.Equal(count, answers.Count);
+        for (var i = 1; i <= count; i++)
+            Assert.StartsWith($"* {i} FETCH (ENVELOPE (\"Tue, 3 Nov 2026 10:00:00 +0100\" \"number {i}\" ", answers[i - 1], StringComparison.Ordinal);
+    }
 }
