@@ -5,10 +5,16 @@ using RestMail.Storage.Mail;
 
 // Usage: dotnet run -c Release --project bench/RestMail.Bench -- [--folder-size N] [--deliveries N] [--dir PATH]
 //        dotnet run -c Release --project bench/RestMail.Bench -- smtp [--messages N] [--dir PATH]   (as root; needs postfix, dovecot-lmtpd)
+//        dotnet run -c Release --project bench/RestMail.Bench -- federation [--messages N] [--latency-ms N] [--dir PATH]
 var directory = args.SkipWhile(a => a != "--dir").Skip(1).FirstOrDefault() ?? Path.Combine(Path.GetTempPath(), "restmail-bench");
 if (args.FirstOrDefault() == "smtp")
 {
     await RestMail.Bench.Smtp.SmtpBenchmark.RunAsync(directory, Option("--messages", 2_000));
+    return;
+}
+if (args.FirstOrDefault() == "federation")
+{
+    await RestMail.Bench.Federation.FederationBenchmark.RunAsync(directory, Option("--messages", 10_000), Option("--latency-ms", 20));
     return;
 }
 var folderSize = Option("--folder-size", 100_000);
