@@ -14,7 +14,7 @@ if (args.FirstOrDefault() == "smtp")
 }
 if (args.FirstOrDefault() == "federation")
 {
-    await RestMail.Bench.Federation.FederationBenchmark.RunAsync(directory, Option("--messages", 5_000), Option("--latency-ms", 20));
+    await RestMail.Bench.Federation.FederationBenchmark.RunAsync(directory, Option("--messages", 2_000), Option("--latency-ms", 20));
     return;
 }
 var folderSize = Option("--folder-size", 100_000);
