@@ -47,6 +47,9 @@ internal static class FederationBenchmark
 
     public static async Task RunAsync(string directory, int messages, int latencyMs)
     {
+        // The plain loopback rows are always measured; the delayed ones need a delay.
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(latencyMs);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(messages);
         if (Directory.Exists(directory))
             Directory.Delete(directory, recursive: true);
         Directory.CreateDirectory(directory);
