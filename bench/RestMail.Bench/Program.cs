@@ -6,6 +6,7 @@ using RestMail.Storage.Mail;
 // Usage: dotnet run -c Release --project bench/RestMail.Bench -- [--folder-size N] [--deliveries N] [--dir PATH]
 //        dotnet run -c Release --project bench/RestMail.Bench -- smtp [--messages N] [--dir PATH]   (as root; needs postfix, dovecot-lmtpd)
 //        dotnet run -c Release --project bench/RestMail.Bench -- imap [--messages N] [--sessions N] [--rounds N] [--dir PATH]   (as root; needs dovecot-imapd)
+//        dotnet run -c Release --project bench/RestMail.Bench -- federation [--messages N] [--latency-ms N] [--dir PATH]
 var directory = args.SkipWhile(a => a != "--dir").Skip(1).FirstOrDefault() ?? Path.Combine(Path.GetTempPath(), "restmail-bench");
 if (args.FirstOrDefault() == "smtp")
 {
@@ -21,6 +22,11 @@ if (args.FirstOrDefault() == "imap-server")
 {
     // The REST Mail side of the imap benchmark, started by it as a process of its own.
     await RestMail.Bench.Imap.RestMailImapServer.ServeAsync(directory, Option("--messages", 100_000));
+    return;
+}
+if (args.FirstOrDefault() == "federation")
+{
+    await RestMail.Bench.Federation.FederationBenchmark.RunAsync(directory, Option("--messages", 2_000), Option("--latency-ms", 20));
     return;
 }
 var folderSize = Option("--folder-size", 100_000);

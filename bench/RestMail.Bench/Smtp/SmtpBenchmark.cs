@@ -33,7 +33,7 @@ internal static class SmtpBenchmark
         var body = SmtpLoad.Body(4096);
 
         using var resolver = new NxDomainResolver();
-        await using var restMail = await StartRestMailAsync(Path.Combine(directory, "restmail"), resolver.Port);
+        await using var restMail = await StartRestMailAsync(Path.Combine(directory, "restmail"), "127.0.0.1:" + resolver.Port.ToString(CultureInfo.InvariantCulture));
         var directoryStore = restMail.App.Services.GetRequiredService<DirectoryStore>();
         const string restDomain = "rest.test";
         Check((await directoryStore.CreateDomainAsync(restDomain, null, default)).IsOk);
@@ -70,9 +70,14 @@ internal static class SmtpBenchmark
         }
     }
 
-    private static async Task<RestMailHost> StartRestMailAsync(string dataDir, int dnsPort)
+    /// <summary>
+    /// The real host as `serve` runs it (embedded PostgreSQL under <paramref name="dataDir"/>), every
+    /// listener on 127.0.0.1 with a port of its own; <paramref name="overrides"/> (e.g. addresses,
+    /// fixed ports, TLS) are applied over these settings.
+    /// </summary>
+    internal static async Task<RestMailHost> StartRestMailAsync(string dataDir, string dns, IReadOnlyDictionary<string, string?>? overrides = null)
     {
-        var host = await RestMailHost.BuildAsync(["--data-dir", dataDir], builder => builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        var settings = new Dictionary<string, string?>
         {
             ["RestMail:Hostname"] = "mx.rest.test",
             ["RestMail:Http:Address"] = "127.0.0.1",
@@ -86,7 +91,7 @@ internal static class SmtpBenchmark
             ["RestMail:Submissions:Address"] = "127.0.0.1",
             ["RestMail:Submissions:Port"] = "0",
             ["RestMail:Smtp:MaxConnectionsPerIp"] = "100",
-            ["RestMail:Dns:Servers:0"] = "127.0.0.1:" + dnsPort.ToString(CultureInfo.InvariantCulture),
+            ["RestMail:Dns:Servers:0"] = dns,
             ["RestMail:Imap:Address"] = "127.0.0.1",
             ["RestMail:Imap:Port"] = "0",
             ["RestMail:Imaps:Address"] = "127.0.0.1",
@@ -97,7 +102,10 @@ internal static class SmtpBenchmark
             ["RestMail:Pop3s:Port"] = "0",
             // A log line per message on the console would measure the terminal, not the server.
             ["Logging:LogLevel:Default"] = "Warning",
-        }));
+        };
+        foreach (var (key, value) in overrides ?? new Dictionary<string, string?>())
+            settings[key] = value;
+        var host = await RestMailHost.BuildAsync(["--data-dir", dataDir], builder => builder.Configuration.AddInMemoryCollection(settings));
         await host.StartAsync();
         return host;
     }
@@ -110,7 +118,7 @@ internal static class SmtpBenchmark
         return (long)(await command.ExecuteScalarAsync())!;
     }
 
-    private static int FreePort()
+    internal static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
