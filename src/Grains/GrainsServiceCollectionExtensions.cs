@@ -28,6 +28,7 @@ public static class GrainsServiceCollectionExtensions
         services.AddSingleton<FederationSender>();
         services.AddSingleton(sp => new DestinationLimiter(sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<OutboundOptions>>().Value.MaxConnectionsPerDomain));
         services.AddSingleton<DsnSender>();
+        services.AddSingleton<OutboundQueueSignal>();
         services.AddHostedService<OutboundScheduler>();
         return services;
     }

@@ -1,6 +1,7 @@
 using Npgsql;
 using NpgsqlTypes;
 using RestMail.Grains.Mailboxes;
+using RestMail.Grains.Queue;
 using RestMail.Storage.Blobs;
 
 namespace RestMail.Grains.Delivery;
@@ -9,7 +10,7 @@ namespace RestMail.Grains.Delivery;
 /// The durable queue of mail for remote domains. An entry holds references to the message's
 /// blobs, taken in the same transaction as the row; the SMTP/federation delivery drains it.
 /// </summary>
-internal sealed class OutboundQueue(NpgsqlDataSource dataSource)
+internal sealed class OutboundQueue(NpgsqlDataSource dataSource, OutboundQueueSignal signal)
 {
     /// <summary>
     /// Queues one entry for the remote recipients, with what the sender asked of delivery status
@@ -62,6 +63,7 @@ internal sealed class OutboundQueue(NpgsqlDataSource dataSource)
         batch.BatchCommands.Add(references);
         var queueId = (long)(await batch.ExecuteScalarAsync(cancellationToken))!;
         await transaction.CommitAsync(cancellationToken);
+        signal.Notify();
         return queueId;
     }
 }

@@ -6,53 +6,53 @@ using RestMail.Storage.Queue;
 namespace RestMail.Grains.Queue;
 
 /// <summary>
-/// Drains the outbound queue: every PollInterval it takes back entries whose lease expired (their
-/// node died while delivering), claims the due ones (FOR UPDATE SKIP LOCKED, so several silos can
-/// share the work) and has each entry's grain attempt it. The schedule is the next_attempt_at
-/// column, so it survives restarts.
+/// Drains the outbound queue: it keeps up to BatchSize entries in delivery, claiming due ones (FOR
+/// UPDATE SKIP LOCKED, so several silos share the work) as soon as an attempt finishes, when mail is
+/// queued on this silo (<see cref="OutboundQueueSignal"/>), and every PollInterval, when it also
+/// takes back entries whose lease expired (their node died while delivering). Each entry's grain
+/// makes the attempt. The schedule is the next_attempt_at column, so it survives restarts.
 /// </summary>
+/// <remarks>
+/// Claiming per finished attempt rather than per batch: a message queued while a batch ran used to
+/// wait for the whole batch, and for the next poll, before its first attempt.
+/// </remarks>
 internal sealed partial class OutboundScheduler(
-    QueueStore store, IGrainFactory grains, IOptions<OutboundOptions> options, ILogger<OutboundScheduler> logger) : BackgroundService
+    QueueStore store, IGrainFactory grains, OutboundQueueSignal signal, IOptions<OutboundOptions> options, ILogger<OutboundScheduler> logger)
+    : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var settings = options.Value;
-        using var timer = new PeriodicTimer(settings.PollInterval);
-        do
+        var inFlight = new HashSet<Task>();
+        Task<bool>? wake = null;
+        var sweep = true;
+        while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
-                while (!stoppingToken.IsCancellationRequested && await RunOnceAsync(settings, stoppingToken) == settings.BatchSize)
+                if (sweep)
+                    await store.ReleaseExpiredLeasesAsync(settings.Lease, stoppingToken);
+                if (settings.BatchSize - inFlight.Count is > 0 and var free)
                 {
-                    // A full batch: there may be more due right away.
+                    foreach (var id in await store.ClaimDueAsync(free, stoppingToken))
+                        inFlight.Add(AttemptAsync(id));
                 }
             }
             catch (Exception e) when (e is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
             {
                 LogRoundFailed(e);
             }
+            // One pending wait at a time, kept across rounds, so that no notification goes to a waiter nobody awaits.
+            wake ??= signal.WaitAsync(settings.PollInterval, stoppingToken);
+            await Task.WhenAny([wake, .. inFlight]);
+            inFlight.RemoveWhere(t => t.IsCompleted);
+            // A poll tick (the wait timed out rather than being notified) also sweeps expired leases.
+            sweep = wake.IsCompletedSuccessfully && !wake.Result;
+            if (wake.IsCompleted)
+                wake = null;
         }
-        while (await WaitAsync(timer, stoppingToken));
-    }
-
-    private static async Task<bool> WaitAsync(PeriodicTimer timer, CancellationToken stoppingToken)
-    {
-        try
-        {
-            return await timer.WaitForNextTickAsync(stoppingToken);
-        }
-        catch (OperationCanceledException)
-        {
-            return false;
-        }
-    }
-
-    private async Task<int> RunOnceAsync(OutboundOptions settings, CancellationToken stoppingToken)
-    {
-        await store.ReleaseExpiredLeasesAsync(settings.Lease, stoppingToken);
-        var due = await store.ClaimDueAsync(settings.BatchSize, stoppingToken);
-        await Task.WhenAll(due.Select(AttemptAsync));
-        return due.Count;
+        // Attempts under way finish (they record their outcome); none is started any more.
+        await Task.WhenAll(inFlight);
     }
 
     private async Task AttemptAsync(long id)
