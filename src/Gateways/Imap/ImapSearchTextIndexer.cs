@@ -55,12 +55,13 @@ public sealed partial class ImapSearchTextIndexer(
         var after = 0L;
         while (!stoppingToken.IsCancellationRequested)
         {
+            List<(long AccountId, long MessageId)>? batch = null;
             try
             {
                 // Read before the batch: when nothing below it lacks text, the next look starts above
                 // it instead of walking every message again.
                 var last = await store.LastMessageIdAsync(stoppingToken);
-                var batch = await store.MessagesWithoutSearchTextAsync(after, BatchSize, stoppingToken);
+                batch = await store.MessagesWithoutSearchTextAsync(after, BatchSize, stoppingToken);
                 if (batch.Count == 0)
                 {
                     after = Math.Max(after, last);
@@ -76,15 +77,19 @@ public sealed partial class ImapSearchTextIndexer(
             {
                 return;
             }
-            catch (Exception e) when (e is NpgsqlException or TimeoutException)
+            catch (Exception e)
             {
-                // The database is away (restart, failover): try again later; SEARCH covers the gap.
+                // The database away (restart, failover): try the same messages later. Anything else
+                // (a message that cannot be read) must not stop the host or stall the pass: skip the
+                // batch; SEARCH stores what it needs itself.
                 LogIndexingFailed(e);
+                if (e is not (NpgsqlException or TimeoutException) && batch is { Count: > 0 })
+                    after = batch[^1].MessageId;
                 await Task.Delay(PollInterval * 5, stoppingToken);
             }
         }
     }
 
-    [LoggerMessage(EventId = 4107, Level = LogLevel.Warning, Message = "Background IMAP search-text indexing failed; retrying")]
+    [LoggerMessage(EventId = 4107, Level = LogLevel.Warning, Message = "Background IMAP search-text indexing failed; trying again later")]
     private partial void LogIndexingFailed(Exception exception);
 }
