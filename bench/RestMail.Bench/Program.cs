@@ -6,7 +6,7 @@ using RestMail.Storage.Mail;
 // Usage: dotnet run -c Release --project bench/RestMail.Bench -- [--folder-size N] [--deliveries N] [--dir PATH]
 //        dotnet run -c Release --project bench/RestMail.Bench -- smtp [--messages N] [--dir PATH]   (as root; needs postfix, dovecot-lmtpd)
 //        dotnet run -c Release --project bench/RestMail.Bench -- imap [--messages N] [--sessions N] [--rounds N] [--dir PATH]   (as root; needs dovecot-imapd)
-//        dotnet run -c Release --project bench/RestMail.Bench -- federation [--messages N] [--latency-ms N] [--dir PATH]
+//        dotnet run -c Release --project bench/RestMail.Bench -- federation [--messages N] [--latency-ms N] [--delayed-only] [--dir PATH]
 var directory = args.SkipWhile(a => a != "--dir").Skip(1).FirstOrDefault() ?? Path.Combine(Path.GetTempPath(), "restmail-bench");
 if (args.FirstOrDefault() == "smtp")
 {
@@ -26,7 +26,7 @@ if (args.FirstOrDefault() == "imap-server")
 }
 if (args.FirstOrDefault() == "federation")
 {
-    await RestMail.Bench.Federation.FederationBenchmark.RunAsync(directory, Option("--messages", 2_000), Option("--latency-ms", 20));
+    await RestMail.Bench.Federation.FederationBenchmark.RunAsync(directory, Option("--messages", 2_000), Option("--latency-ms", 20), args.Contains("--delayed-only"));
     return;
 }
 var folderSize = Option("--folder-size", 100_000);

@@ -78,7 +78,9 @@ internal sealed partial class MailboxTransaction : IAsyncDisposable
         _begun = true;
         var account = new NpgsqlBatchCommand("""
             SELECT a.highest_modseq, a.used_bytes, a.quota_bytes, d.quota_bytes,
-                   (SELECT coalesce(sum(o.used_bytes), 0)::bigint FROM accounts o WHERE o.domain_id = a.domain_id)
+                   -- The domain's usage is only needed under a domain quota; summing it reads every account.
+                   CASE WHEN d.quota_bytes IS NULL THEN 0
+                        ELSE (SELECT coalesce(sum(o.used_bytes), 0)::bigint FROM accounts o WHERE o.domain_id = a.domain_id) END
             FROM accounts a JOIN domains d ON d.id = a.domain_id
             WHERE a.id = $1
             FOR UPDATE OF a

@@ -15,7 +15,9 @@ public sealed partial class DirectoryStore
             SELECT EXISTS (SELECT 1 FROM domains WHERE name = $2),
                    a.id,
                    a.quota_bytes - a.used_bytes,
-                   d.quota_bytes - (SELECT coalesce(sum(o.used_bytes), 0)::bigint FROM accounts o WHERE o.domain_id = d.id)
+                   -- Summing the domain's usage reads every account: only under a domain quota.
+                   CASE WHEN d.quota_bytes IS NOT NULL
+                        THEN d.quota_bytes - (SELECT coalesce(sum(o.used_bytes), 0)::bigint FROM accounts o WHERE o.domain_id = d.id) END
             FROM (SELECT 1) AS one
             LEFT JOIN accounts a ON a.id = coalesce((SELECT id FROM accounts WHERE address = $1),
                                                     (SELECT account_id FROM aliases WHERE address = $1))
