@@ -11,6 +11,4 @@ public sealed record StoredContent
     [Id(0)] public required IReadOnlyList<byte[]> Segments { get; init; }
     [Id(1)] public required long Size { get; init; }
     [Id(2)] public required MessageSummary Summary { get; init; }
-    /// <summary>Plain text of the body for the full-text index (bounded in length).</summary>
-    [Id(3)] public string SearchText { get; init; } = "";
 }

@@ -3,6 +3,7 @@ using Npgsql;
 using Orleans.Concurrency;
 using Orleans.Utilities;
 using RestMail.Grains.Mailboxes;
+using RestMail.Storage.Mail;
 
 namespace RestMail.Grains.Mailboxes;
 
@@ -17,14 +18,16 @@ internal sealed partial class MailboxGrain : Grain, IMailboxGrain
     private const int MaxBatch = 256;
 
     private readonly NpgsqlDataSource _dataSource;
+    private readonly SearchIndexer _searchIndexer;
     private readonly ILogger<MailboxGrain> _logger;
     private readonly ObserverManager<IMailboxObserver> _observers;
     private readonly List<PendingWrite> _pending = [];
     private Task? _flushing;
 
-    public MailboxGrain(NpgsqlDataSource dataSource, ILogger<MailboxGrain> logger)
+    public MailboxGrain(NpgsqlDataSource dataSource, SearchIndexer searchIndexer, ILogger<MailboxGrain> logger)
     {
         _dataSource = dataSource;
+        _searchIndexer = searchIndexer;
         _logger = logger;
         _observers = new ObserverManager<IMailboxObserver>(TimeSpan.FromMinutes(3), logger);
     }
@@ -155,6 +158,8 @@ internal sealed partial class MailboxGrain : Grain, IMailboxGrain
             write.Complete();
         if (tx.Changed)
         {
+            // New messages (deliveries, copies) wait in search_pending for their all-text vector.
+            _searchIndexer.Notify();
             var highest = tx.HighestModSeq;
             await _observers.Notify(o => o.OnChanged(highest));
         }

@@ -8,7 +8,8 @@ namespace RestMail.Grains.Mailboxes;
 internal sealed partial class MailboxTransaction
 {
     // One round trip per message: allocate the UID, find the thread, insert the row and its change.
-    // The search vectors are built here from the summary and the body text (see 0002_mail.sql).
+    // The small headers vector is built here; the all-text one after the commit, by the search
+    // indexer, which finds the message in search_pending (0010_search_after_commit.sql).
     private const string InsertMessageSql = """
         WITH f AS (
             UPDATE folders SET uid_next = uid_next + 1
@@ -22,17 +23,17 @@ internal sealed partial class MailboxTransaction
             INSERT INTO messages (id, account_id, folder_id, uid, modseq, flags, keywords, internal_date, size, segments,
                                   from_address, from_name, to_addresses, cc_addresses, subject, sent_date,
                                   message_id_header, in_reply_to, references_header, has_attachments, preview,
-                                  thread_id, search, headers)
+                                  thread_id, headers)
             SELECT n.id, $2, $1, f.uid, $3, $4, $5, $6, $7, $8,
                    $9, $10, $11, $12, $13, $14,
                    $16, $17, $18, $19, $20,
                    coalesce((SELECT thread_id FROM t), n.id),
-                   to_tsvector('simple', concat_ws(' ', $13, $21, $22, $23)),
                    setweight(to_tsvector('simple', coalesce($13, '')), 'A')
                    || setweight(to_tsvector('simple', $21), 'B')
                    || setweight(to_tsvector('simple', $22), 'C')
             FROM f, n
-            RETURNING id, uid)
+            RETURNING id, uid),
+        p AS (INSERT INTO search_pending (message_id, account_id) SELECT m.id, $2 FROM m)
         INSERT INTO changes (account_id, modseq, kind, message_id, folder_id, uid)
         SELECT $2, $3, 1, m.id, $1, m.uid FROM m
         RETURNING message_id, uid
@@ -79,6 +80,7 @@ internal sealed partial class MailboxTransaction
         if (commit)
             AppendCommit(batch);
 
+        await batch.PrepareAsync(cancellationToken);
         await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
         foreach (var (index, folderId, modSeq) in pending)
         {
@@ -133,9 +135,8 @@ internal sealed partial class MailboxTransaction
         p.Add(new() { Value = summary.References.ToArray() });
         p.Add(new() { Value = summary.HasAttachments });
         p.Add(new() { Value = summary.Preview });
-        p.Add(new() { Value = SearchableAddresses(summary.FromName, [summary.FromAddress]) });
-        p.Add(new() { Value = SearchableAddresses(null, [.. summary.To, .. summary.Cc]) });
-        p.Add(new() { Value = content.SearchText });
+        p.Add(new() { Value = SearchDocument.FromAddresses(summary) });
+        p.Add(new() { Value = SearchDocument.ToAddresses(summary) });
         return command;
     }
 
@@ -149,21 +150,5 @@ internal sealed partial class MailboxTransaction
             keys.Add(inReplyTo);
         keys.AddRange(summary.References.Reverse());
         return [.. keys.Distinct(StringComparer.Ordinal)];
-    }
-
-    /// <summary>Addresses for the full-text index: whole, and split at '@' so "from:alice" finds alice@example.org.</summary>
-    private static string SearchableAddresses(string? name, IEnumerable<string?> addresses)
-    {
-        var parts = new List<string>();
-        if (!string.IsNullOrEmpty(name))
-            parts.Add(name);
-        foreach (var address in addresses)
-        {
-            if (string.IsNullOrEmpty(address))
-                continue;
-            parts.Add(address);
-            parts.Add(address.Replace('@', ' '));
-        }
-        return string.Join(' ', parts);
     }
 }

@@ -152,14 +152,16 @@ internal sealed partial class MailboxTransaction
                 INSERT INTO messages (account_id, folder_id, uid, modseq, flags, keywords, internal_date, size, segments,
                                       from_address, from_name, to_addresses, cc_addresses, subject, sent_date,
                                       message_id_header, in_reply_to, references_header, has_attachments, preview,
-                                      thread_id, search, headers)
+                                      thread_id, headers)
                 SELECT m.account_id, $1, d.uid, d.modseq, m.flags, m.keywords, m.internal_date, m.size, m.segments,
                        m.from_address, m.from_name, m.to_addresses, m.cc_addresses, m.subject, m.sent_date,
                        m.message_id_header, m.in_reply_to, m.references_header, m.has_attachments, m.preview,
-                       m.thread_id, m.search, m.headers
+                       m.thread_id, m.headers
                 FROM unnest($2::bigint[], $3::bigint[], $4::bigint[]) AS d(id, uid, modseq)
                 JOIN messages m ON m.id = d.id
-                RETURNING id, uid, modseq)
+                RETURNING id, uid, modseq),
+            -- The copies' text is indexed again after the commit, like a delivery's.
+            p AS (INSERT INTO search_pending (message_id, account_id) SELECT c.id, $5 FROM c)
             INSERT INTO changes (account_id, modseq, kind, message_id, folder_id, uid)
             SELECT $5, c.modseq, 1, c.id, $1, c.uid FROM c
             RETURNING message_id, uid, modseq

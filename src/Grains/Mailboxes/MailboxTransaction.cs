@@ -13,7 +13,11 @@ namespace RestMail.Grains.Mailboxes;
 /// before the commit. Expected refusals (over quota, unknown folder) return before writing anything.
 /// BEGIN and COMMIT travel inside the first and last batches as plain statements (Npgsql has no way
 /// to attach a COMMIT to a batch of an NpgsqlTransaction): a delivery then costs two round trips,
-/// the load and the writes with their commit, instead of four.
+/// the load and the writes with their commit, instead of four. Every batch is prepared: Npgsql keeps
+/// prepared statements on its pooled connections, so PostgreSQL parses and plans these statements
+/// once per connection instead of once per message (a fifth of its CPU when delivering, measured
+/// with perf). Only these fixed write statements are prepared, not every query (Max Auto Prepare):
+/// a prepared search query gets a generic plan that cannot see how rare its words are.
 /// </summary>
 internal sealed partial class MailboxTransaction : IAsyncDisposable
 {
@@ -99,6 +103,7 @@ internal sealed partial class MailboxTransaction : IAsyncDisposable
             batch.BatchCommands.Add(blobs);
         }
 
+        await batch.PrepareAsync(cancellationToken);
         await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
         // Past BEGIN's empty result, whether or not the reader already skipped it.
         while (reader.FieldCount == 0 && await reader.NextResultAsync(cancellationToken))
@@ -172,6 +177,7 @@ internal sealed partial class MailboxTransaction : IAsyncDisposable
     {
         await using var batch = new NpgsqlBatch(_connection);
         AppendCommit(batch);
+        await batch.PrepareAsync(cancellationToken);
         await batch.ExecuteNonQueryAsync(cancellationToken);
         Committed = true;
     }

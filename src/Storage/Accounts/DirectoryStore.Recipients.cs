@@ -11,7 +11,10 @@ public sealed partial class DirectoryStore
     public async Task<RecipientInfo> FindRecipientAsync(string address, CancellationToken ct)
     {
         var domain = address[(address.LastIndexOf('@') + 1)..];
-        await using var command = _dataSource.CreateCommand("""
+        // Every RCPT and every delivery asks this: prepared once per pooled connection (which needs
+        // the connection itself; a data source's command cannot be prepared).
+        await using var connection = await _dataSource.OpenConnectionAsync(ct);
+        await using var command = new NpgsqlCommand("""
             SELECT EXISTS (SELECT 1 FROM domains WHERE name = $2),
                    a.id,
                    a.quota_bytes - a.used_bytes,
@@ -22,9 +25,10 @@ public sealed partial class DirectoryStore
             LEFT JOIN accounts a ON a.id = coalesce((SELECT id FROM accounts WHERE address = $1),
                                                     (SELECT account_id FROM aliases WHERE address = $1))
             LEFT JOIN domains d ON d.id = a.domain_id
-            """);
+            """, connection);
         command.Parameters.AddWithValue(address);
         command.Parameters.AddWithValue(domain);
+        await command.PrepareAsync(ct);
         await using var reader = await command.ExecuteReaderAsync(ct);
         await reader.ReadAsync(ct);
         return new RecipientInfo(

@@ -30,7 +30,6 @@ public sealed class BlobStore(NpgsqlDataSource dataSource)
             Segments = hashes,
             Size = raw.Length,
             Summary = analysis.Summary,
-            SearchText = analysis.SearchText,
         };
     }
 
@@ -88,6 +87,9 @@ public sealed class BlobStore(NpgsqlDataSource dataSource)
         batch.BatchCommands.Add(new NpgsqlBatchCommand("COMMIT"));
         try
         {
+            // Prepared once per pooled connection (persisted by Npgsql): PostgreSQL skips parsing and
+            // planning on every later message. See MailboxTransaction for why this is done explicitly.
+            await batch.PrepareAsync(cancellationToken);
             await batch.ExecuteNonQueryAsync(cancellationToken);
         }
         catch

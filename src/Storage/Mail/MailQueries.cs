@@ -12,7 +12,7 @@ namespace RestMail.Storage.Mail;
 /// straight to PostgreSQL (writes go through the mailbox grain). Every query is scoped by account,
 /// so another account's ids simply are not found.
 /// </summary>
-public sealed class MailQueries(NpgsqlDataSource dataSource)
+public sealed class MailQueries(NpgsqlDataSource dataSource, SearchIndexer searchIndexer)
 {
     private const int MaxPage = 500;
 
@@ -70,16 +70,23 @@ public sealed class MailQueries(NpgsqlDataSource dataSource)
     /// <summary>Several messages exactly as received, by id, in one query; ids not found (or another account's) are missing from the answer.</summary>
     public async Task<Dictionary<long, byte[]>> GetRawManyAsync(long accountId, IReadOnlyCollection<long> messageIds, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand("""
-            SELECT m.id, m.size, b.data
-            FROM messages m
-            CROSS JOIN LATERAL unnest(m.segments) WITH ORDINALITY AS s(hash, n)
-            LEFT JOIN blobs b ON b.hash = s.hash
-            WHERE m.account_id = $1 AND m.id = ANY($2)
-            ORDER BY m.id, s.n
-            """);
+        await using var command = dataSource.CreateCommand(RawSegmentsSql + " WHERE m.account_id = $1 AND m.id = ANY($2) ORDER BY m.id, s.n");
         command.Parameters.Add(new() { Value = accountId });
         command.Parameters.Add(new() { Value = messageIds.ToArray() });
+        return await ReadRawsAsync(command, cancellationToken);
+    }
+
+    /// <summary>Every segment of the selected messages with its blob; callers add WHERE and <c>ORDER BY m.id, s.n</c>.</summary>
+    internal const string RawSegmentsSql = """
+        SELECT m.id, m.size, b.data
+        FROM messages m
+        CROSS JOIN LATERAL unnest(m.segments) WITH ORDINALITY AS s(hash, n)
+        LEFT JOIN blobs b ON b.hash = s.hash
+        """;
+
+    /// <summary>Reassembles the raw messages a <see cref="RawSegmentsSql"/> query returns.</summary>
+    internal static async Task<Dictionary<long, byte[]>> ReadRawsAsync(NpgsqlCommand command, CancellationToken cancellationToken)
+    {
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var raws = new Dictionary<long, byte[]>();
         var (current, raw, offset) = (0L, Array.Empty<byte>(), 0);
@@ -108,17 +115,25 @@ public sealed class MailQueries(NpgsqlDataSource dataSource)
             throw new InvalidOperationException($"Message {messageId} reassembled to {offset} bytes, expected {raw.Length}.");
     }
 
-    public Task<MessagePage> SearchAsync(long accountId, string q, MessageListQuery paging, CancellationToken cancellationToken)
+    public async Task<MessagePage> SearchAsync(long accountId, string q, MessageListQuery paging, CancellationToken cancellationToken)
     {
         var search = SearchQuery.Parse(q);
         var sql = new SqlBuilder(accountId);
-        // Bare words match the all-text vector, field terms the small weighted headers vector.
-        foreach (var (column, terms) in search.Terms.GroupBy(t => t.Weights.Length == 0 ? "m.search" : "m.headers").Select(g => (g.Key, g.ToList())))
+        // Bare words match the all-text vector (message_search), field terms the small weighted
+        // headers vector on the message row.
+        foreach (var (allText, terms) in search.Terms.GroupBy(t => t.Weights.Length == 0).Select(g => (g.Key, g.ToList())))
         {
             sql.MatchesSeveralTerms |= terms.Count > 1;
-            var texts = sql.Add(terms.Select(t => t.Text).ToArray());
-            var weights = sql.Add(terms.Select(t => t.Weights).ToArray());
-            sql.Where($"{column} @@ restmail_search_query({texts}, {weights})");
+            var query = $"restmail_search_query({sql.Add(terms.Select(t => t.Text).ToArray())}, {sql.Add(terms.Select(t => t.Weights).ToArray())})";
+            if (!allText)
+            {
+                sql.Where($"m.headers @@ {query}");
+                continue;
+            }
+            // The all-text vectors are written after the commit: what the account still has
+            // waiting is indexed first, so a search finds every message already delivered.
+            await searchIndexer.CatchUpAsync(accountId, cancellationToken);
+            sql.Where($"m.id IN (SELECT s.message_id FROM message_search s WHERE s.account_id = $1 AND s.search @@ {query})");
         }
         if (search.FolderId is { } folderId)
             sql.Where($"m.folder_id = {sql.Add(folderId)}");
@@ -136,7 +151,7 @@ public sealed class MailQueries(NpgsqlDataSource dataSource)
             sql.Where($"m.internal_date >= {sql.Add(after)}");
         if (search.Before is { } before)
             sql.Where($"m.internal_date < {sql.Add(before)}");
-        return PageAsync(sql, paging, cancellationToken);
+        return await PageAsync(sql, paging, cancellationToken);
     }
 
     public async Task<ChangeFeed> GetChangesAsync(long accountId, long sinceModSeq, int limit, CancellationToken cancellationToken)

@@ -14,7 +14,7 @@ public sealed class MailboxGrainTests(MailCluster cluster) : IClassFixture<MailC
 
     private BlobStore Blobs => cluster.GetSiloService<BlobStore>();
 
-    private MailQueries Queries => new(cluster.DataSource);
+    private MailQueries Queries => cluster.GetSiloService<MailQueries>();
 
     private async Task<long> NewAccountAsync(long? quota = null, long? domainQuota = null, string? domain = null) =>
         await TestAccounts.CreateAsync(cluster.DataSource, $"u{Guid.NewGuid():N}@{domain ?? "example.test"}", quota, domainQuota);
