@@ -31,10 +31,12 @@ public sealed partial class SearchIndexer(NpgsqlDataSource dataSource, ILogger<S
     private static readonly TimeSpan CatchUpLimit = TimeSpan.FromSeconds(10);
 
     private readonly SemaphoreSlim _signal = new(0, 1);
+    private int _deliveredDuringBatch;
 
     /// <summary>Messages were delivered: index them soon. Several notifications before a pass count as one.</summary>
     public void Notify()
     {
+        Volatile.Write(ref _deliveredDuringBatch, 1);
         try
         {
             _signal.Release();
@@ -77,13 +79,15 @@ public sealed partial class SearchIndexer(NpgsqlDataSource dataSource, ILogger<S
                 await _signal.WaitAsync(PollInterval, stoppingToken);
                 while (true)
                 {
+                    Interlocked.Exchange(ref _deliveredDuringBatch, 0);
                     var started = Stopwatch.GetTimestamp();
                     var (claimed, remaining) = await IndexBatchAsync(null, stoppingToken);
                     if (claimed == 0 || claimed == remaining)
                         break;
-                    // A backlog is worked off at half a core at most: rest as long as the batch took,
-                    // so that a burst of deliveries keeps the rest of the machine.
-                    await Task.Delay(Stopwatch.GetElapsedTime(started), stoppingToken);
+                    // Deliveries come first: while they keep arriving, the backlog gets at most half
+                    // a core (rest as long as the batch took); once they stop, it gets one core.
+                    if (Interlocked.Exchange(ref _deliveredDuringBatch, 0) == 1)
+                        await Task.Delay(Stopwatch.GetElapsedTime(started), stoppingToken);
                 }
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
