@@ -27,7 +27,8 @@ public static class SearchDocument
     public static string AllText(MessageSummary summary, string bodyText)
     {
         ArgumentNullException.ThrowIfNull(summary);
-        return string.Join(' ', summary.Subject ?? "", FromAddresses(summary), ToAddresses(summary), bodyText);
+        // PostgreSQL text cannot hold NUL, which a decoded body (=00 in quoted-printable) can.
+        return string.Join(' ', summary.Subject ?? "", FromAddresses(summary), ToAddresses(summary), bodyText).Replace('\0', ' ');
     }
 
     private static string Addresses(string? name, IEnumerable<string?> addresses)

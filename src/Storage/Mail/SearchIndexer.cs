@@ -94,9 +94,10 @@ public sealed partial class SearchIndexer(NpgsqlDataSource dataSource, ILogger<S
             {
                 return;
             }
-            catch (Exception e) when (e is NpgsqlException or TimeoutException)
+            catch (Exception e)
             {
-                // The database away (restart, failover): the pending rows stay, try again later.
+                // The database away (restart, failover), or anything unforeseen: the pending rows
+                // stay (a search still indexes its own account's), try again later; never stop the host.
                 LogIndexingFailed(e);
                 await Task.Delay(PollInterval, stoppingToken);
             }

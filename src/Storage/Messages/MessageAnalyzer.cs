@@ -118,5 +118,6 @@ public static class MessageAnalyzer
 
     private static string? NullIfEmpty(string? s) => string.IsNullOrWhiteSpace(s) ? null : Bound(s.Trim());
 
-    private static string Bound(string s) => BodyText.Truncate(s, MaxHeaderChars);
+    // Also without NUL: an encoded word (=?utf-8?q?=00?=) decodes to it, and PostgreSQL text cannot hold it.
+    private static string Bound(string s) => BodyText.Truncate(s.Replace('\0', ' '), MaxHeaderChars);
 }

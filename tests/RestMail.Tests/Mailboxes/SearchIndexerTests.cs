@@ -85,6 +85,27 @@ public sealed class SearchIndexerTests(MailCluster cluster) : IClassFixture<Mail
     }
 
     [Fact]
+    public async Task A_message_with_nul_characters_is_stored_and_indexed_like_any_other()
+    {
+        var account = await NewAccountAsync();
+        // Quoted-printable =00 (body and encoded-word subject) decodes to NUL, which PostgreSQL text cannot hold.
+        var raw = System.Text.Encoding.ASCII.GetBytes(
+            "From: <a@remote.test>\r\nTo: <b@example.test>\r\nSubject: =?utf-8?q?zebu=00gnu?=\r\nMIME-Version: 1.0\r\n"
+            + "Content-Type: text/plain\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\nbefore=00after tapir\r\n");
+        var delivered = await cluster.Grains.GetGrain<IMailboxGrain>(account).DeliverAsync(new DeliveryRequest
+        {
+            Content = await cluster.GetSiloService<BlobStore>().StoreAsync(raw, Ct),
+        });
+        Assert.Equal(DeliveryStatus.Stored, delivered.Status);
+
+        Assert.Equal(1, await FoundAsync(account, "tapir"));
+        Assert.Equal(1, await FoundAsync(account, "after"));
+        Assert.Equal(1, await FoundAsync(account, "subject:zebu"));
+        Assert.Equal(1, await FoundAsync(account, "gnu"));
+        Assert.Equal(0, await PendingAsync(account));
+    }
+
+    [Fact]
     public async Task A_copy_is_found_and_an_expunged_message_leaves_no_search_rows()
     {
         var account = await NewAccountAsync();
