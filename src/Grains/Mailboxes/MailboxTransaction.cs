@@ -13,11 +13,11 @@ namespace RestMail.Grains.Mailboxes;
 /// before the commit. Expected refusals (over quota, unknown folder) return before writing anything.
 /// BEGIN and COMMIT travel inside the first and last batches as plain statements (Npgsql has no way
 /// to attach a COMMIT to a batch of an NpgsqlTransaction): a delivery then costs two round trips,
-/// the load and the writes with their commit, instead of four. Every batch is prepared: Npgsql keeps
-/// prepared statements on its pooled connections, so PostgreSQL parses and plans these statements
-/// once per connection instead of once per message (a fifth of its CPU when delivering, measured
-/// with perf). Only these fixed write statements are prepared, not every query (Max Auto Prepare):
-/// a prepared search query gets a generic plan that cannot see how rare its words are.
+/// the load and the writes with their commit, instead of four. The load, delivery and commit batches
+/// are prepared: Npgsql keeps prepared statements on its pooled connections, so PostgreSQL parses
+/// and plans them once per connection instead of once per message (a fifth of its CPU when
+/// delivering, measured with perf). Only fixed write statements are prepared, not every query (Max
+/// Auto Prepare): a prepared search query gets a generic plan that cannot see how rare its words are.
 /// </summary>
 internal sealed partial class MailboxTransaction : IAsyncDisposable
 {
