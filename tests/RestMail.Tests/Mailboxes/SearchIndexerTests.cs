@@ -43,15 +43,20 @@ public sealed class SearchIndexerTests(MailCluster cluster) : IClassFixture<Mail
     private async Task<int> FoundAsync(long accountId, string q) =>
         (await Queries.SearchAsync(accountId, q, new MessageListQuery(Limit: 500), Ct)).Items.Count;
 
+    private async Task IndexedByBackgroundAsync(long accountId, long count)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while ((await IndexedAsync(accountId) < count || await PendingAsync(accountId) > 0) && DateTime.UtcNow < deadline)
+            await Task.Delay(50, Ct);
+    }
+
     [Fact]
     public async Task A_delivered_message_is_indexed_in_the_background_without_any_search()
     {
         var account = await NewAccountAsync();
         await DeliverAsync(account, "Hello", "background words");
 
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (await IndexedAsync(account) == 0 && DateTime.UtcNow < deadline)
-            await Task.Delay(50, Ct);
+        await IndexedByBackgroundAsync(account, 1);
 
         Assert.Equal(1, await IndexedAsync(account));
         Assert.Equal(0, await PendingAsync(account));
@@ -128,8 +133,10 @@ public sealed class SearchIndexerTests(MailCluster cluster) : IClassFixture<Mail
         var account = await NewAccountAsync();
         var good = await DeliverAsync(account, "Fine", "capybara");
         var broken = await DeliverAsync(account, "Broken", "capybara");
-        // Both pending again (whatever the background pass did meanwhile), and the second one damaged
-        // by hand: it names a blob that does not exist, so it cannot be read back.
+        // Once both are indexed, both pending again and the second one damaged by hand: it names a
+        // blob that does not exist, so it cannot be read back. (Waiting first keeps the background
+        // pass from indexing the undamaged copy while this runs.)
+        await IndexedByBackgroundAsync(account, 2);
         await using (var damage = cluster.DataSource.CreateCommand("""
             WITH unindexed AS (DELETE FROM message_search WHERE message_id = ANY($1)),
                  pending AS (INSERT INTO search_pending (message_id, account_id) SELECT unnest($1), $2 ON CONFLICT DO NOTHING)
