@@ -73,23 +73,25 @@ public sealed partial class ImapSession
             }
             window.Add((sequence, message));
             windowBytes += message.Size;
-            if (window.Count < FetchWindow && (!needsBody || windowBytes < FetchWindowBytes))
-                continue;
-            if (await WriteFetchWindowAsync(window, items, needsBody, flagsChanged, ct) is not { } windowVanished)
+            if ((window.Count >= FetchWindow || (needsBody && windowBytes >= FetchWindowBytes)) && !await WriteWindowAsync())
                 return await CannotDecodeAsync(tag, uid, ct);
-            vanished |= windowVanished;
-            window.Clear();
-            windowBytes = 0;
         }
-        if (window.Count > 0)
-        {
-            if (await WriteFetchWindowAsync(window, items, needsBody, flagsChanged, ct) is not { } windowVanished)
-                return await CannotDecodeAsync(tag, uid, ct);
-            vanished |= windowVanished;
-        }
+        if (window.Count > 0 && !await WriteWindowAsync())
+            return await CannotDecodeAsync(tag, uid, ct);
         await ReportChangesAsync(expungeAllowed: uid, ct);
         Tagged(tag, "OK", vanished ? "[EXPUNGEISSUED] Some messages were expunged meanwhile" : "FETCH completed");
         return Next.Continue;
+
+        // False when a message could not be decoded for BINARY (the FETCH then fails).
+        async Task<bool> WriteWindowAsync()
+        {
+            if (await WriteFetchWindowAsync(window, items, needsBody, flagsChanged, ct) is not { } windowVanished)
+                return false;
+            vanished |= windowVanished;
+            window.Clear();
+            windowBytes = 0;
+            return true;
+        }
     }
 
     /// <summary>

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 using NpgsqlTypes;
+using RestMail.Storage.Hosting;
 using RestMail.Storage.Messages;
 
 namespace RestMail.Storage.Mail;
@@ -30,21 +31,14 @@ public sealed partial class SearchIndexer(NpgsqlDataSource dataSource, ILogger<S
     /// <summary>How long a search waits for pending messages someone else is indexing right now.</summary>
     private static readonly TimeSpan CatchUpLimit = TimeSpan.FromSeconds(10);
 
-    private readonly SemaphoreSlim _signal = new(0, 1);
+    private readonly WakeSignal _signal = new();
     private int _deliveredDuringBatch;
 
     /// <summary>Messages were delivered: index them soon. Several notifications before a pass count as one.</summary>
     public void Notify()
     {
         Volatile.Write(ref _deliveredDuringBatch, 1);
-        try
-        {
-            _signal.Release();
-        }
-        catch (SemaphoreFullException)
-        {
-            // Already signalled.
-        }
+        _signal.Notify();
     }
 
     /// <summary>

@@ -19,11 +19,14 @@ public sealed class SearchIndexerTests(MailCluster cluster) : IClassFixture<Mail
     private async Task<long> NewAccountAsync() =>
         await TestAccounts.CreateAsync(cluster.DataSource, $"u{Guid.NewGuid():N}@example.test", null, null);
 
-    private async Task<DeliveryResult> DeliverAsync(long accountId, string subject, string body)
+    private Task<DeliveryResult> DeliverAsync(long accountId, string subject, string body) =>
+        DeliverAsync(accountId, TestMessages.Plain(subject, body));
+
+    private async Task<DeliveryResult> DeliverAsync(long accountId, byte[] raw)
     {
         var result = await cluster.Grains.GetGrain<IMailboxGrain>(accountId).DeliverAsync(new DeliveryRequest
         {
-            Content = await cluster.GetSiloService<BlobStore>().StoreAsync(TestMessages.Plain(subject, body), Ct),
+            Content = await cluster.GetSiloService<BlobStore>().StoreAsync(raw, Ct),
         });
         Assert.Equal(DeliveryStatus.Stored, result.Status);
         return result;
@@ -97,11 +100,7 @@ public sealed class SearchIndexerTests(MailCluster cluster) : IClassFixture<Mail
         var raw = System.Text.Encoding.ASCII.GetBytes(
             "From: <a@remote.test>\r\nTo: <b@example.test>\r\nSubject: =?utf-8?q?zebu=00gnu?=\r\nMIME-Version: 1.0\r\n"
             + "Content-Type: text/plain\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\nbefore=00after tapir\r\n");
-        var delivered = await cluster.Grains.GetGrain<IMailboxGrain>(account).DeliverAsync(new DeliveryRequest
-        {
-            Content = await cluster.GetSiloService<BlobStore>().StoreAsync(raw, Ct),
-        });
-        Assert.Equal(DeliveryStatus.Stored, delivered.Status);
+        await DeliverAsync(account, raw);
 
         Assert.Equal(1, await FoundAsync(account, "tapir"));
         Assert.Equal(1, await FoundAsync(account, "after"));
