@@ -17,7 +17,17 @@ public static class StorageServiceCollectionExtensions
     /// <summary>Registers the PostgreSQL data source and the mail store on it.</summary>
     public static IServiceCollection AddRestMailStorage(this IServiceCollection services, string connectionString)
     {
-        services.AddSingleton(_ => new NpgsqlDataSourceBuilder(connectionString).Build());
+        services.AddSingleton(_ =>
+        {
+            var builder = new NpgsqlDataSourceBuilder(connectionString);
+            // Connections return to the pool without Npgsql's reset (RESET ALL, CLOSE ALL, UNLISTEN,
+            // DISCARD ...), which PostgreSQL ran before the next statement of every one of the several
+            // connection uses a delivery makes. Nothing here leaves session state behind: an open
+            // transaction is still rolled back on return, advisory locks are transaction-scoped, only
+            // SET LOCAL is used, and the migrator's session lock lives on a data source of its own.
+            builder.ConnectionStringBuilder.NoResetOnClose = true;
+            return builder.Build();
+        });
         services.TryAddSingleton<DirectoryStore>();
         services.AddSingleton<BlobStore>();
         services.AddSingleton<MailQueries>();

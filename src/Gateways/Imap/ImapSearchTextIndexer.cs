@@ -20,6 +20,13 @@ public sealed partial class ImapSearchTextIndexer(
 {
     private const int BatchSize = 256;
 
+    /// <summary>
+    /// Messages read from the store in one query (of one account): a query per message cost more
+    /// PostgreSQL time than parsing the message, while a small group bounds the memory to a few
+    /// of the largest messages.
+    /// </summary>
+    private const int ReadSize = 8;
+
     /// <summary>How long an idle indexer waits before it looks for new messages again.</summary>
     internal static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(2);
 
@@ -34,17 +41,20 @@ public sealed partial class ImapSearchTextIndexer(
     {
         foreach (var chunk in messages.Chunk(BatchSize))
         {
-            var rows = new (long Id, string Headers, string Body)?[chunk.Length];
-            await Parallel.ForEachAsync(Enumerable.Range(0, chunk.Length), new ParallelOptions { MaxDegreeOfParallelism = parallelism, CancellationToken = ct },
+            var reads = chunk.GroupBy(m => m.AccountId).SelectMany(account => account.Select(m => m.MessageId).Chunk(ReadSize).Select(ids => (account.Key, ids))).ToList();
+            var rows = new List<(long Id, string Headers, string Body)>[reads.Count];
+            await Parallel.ForEachAsync(Enumerable.Range(0, reads.Count), new ParallelOptions { MaxDegreeOfParallelism = parallelism, CancellationToken = ct },
                 async (i, token) =>
                 {
-                    var (accountId, messageId) = chunk[i];
-                    if (await queries.GetRawAsync(accountId, messageId, token) is not { } raw)
-                        return;
-                    var (headers, body) = ImapSearchText.Build(ImapParsedMessage.Parse(raw).Message, raw);
-                    rows[i] = (messageId, headers, body);
+                    // A message expunged meanwhile is simply not among the raws.
+                    rows[i] = [];
+                    foreach (var (messageId, raw) in await queries.GetRawManyAsync(reads[i].Key, reads[i].ids, token))
+                    {
+                        var (headers, body) = ImapSearchText.Build(ImapParsedMessage.Parse(raw).Message, raw);
+                        rows[i].Add((messageId, headers, body));
+                    }
                 });
-            await store.SaveSearchTextAsync([.. rows.OfType<(long, string, string)>()], ct);
+            await store.SaveSearchTextAsync([.. rows.SelectMany(r => r)], ct);
         }
     }
 

@@ -147,6 +147,7 @@ public sealed partial class SmtpSession
                 ClientAddress = _remote.ToString(),
                 ClientHelo = _helo,
                 Notifications = transaction.DeliveryNotifications,
+                ResolvedRecipients = transaction.RecipientAccounts,
             });
         }
         catch (Exception e) when (e is not (OperationCanceledException or IOException or SocketException))
@@ -180,7 +181,8 @@ public sealed partial class SmtpSession
         }
         else
         {
-            var report = await _gateway.MailAuth.CheckAsync(_remote, _helo!, transaction.MailFrom, message, ct);
+            var spf = transaction.Spf ?? _gateway.MailAuth.StartSpf(_remote, _helo!, transaction.MailFrom, ct);
+            var report = await _gateway.MailAuth.CheckAsync(spf, message, ct);
             Log.SmtpMessageAuthenticated(_gateway.Logger, transaction.QueueId, _remote, report.Spf.Result.ToString(),
                 report.Dkim.Count == 0 ? "None" : string.Join(',', report.Dkim.Select(d => d.Result)), report.Dmarc.Result.ToString());
             field = _gateway.MailAuth.InboundField(report);

@@ -175,6 +175,11 @@ public sealed partial class SmtpSession
         }
         if (!_transaction.Recipients.Contains(address, StringComparer.Ordinal))
             _transaction.Recipients.Add(address);
+        if (recipient.AccountId is { } accountId)
+            _transaction.RecipientAccounts[address] = accountId;
+        // Only once a recipient is accepted, so that a client cannot make us look up DNS for nothing.
+        if (_account is null)
+            _transaction.Spf ??= _gateway.MailAuth.StartSpf(_remote, _helo, _transaction.MailFrom, ct);
         if (notify is not null || originalRecipient is not null)
             _transaction.Notifications[address] = new RecipientNotifications { Notify = notify, OriginalRecipient = originalRecipient };
         _transaction.AcceptedRecipientCommands++;

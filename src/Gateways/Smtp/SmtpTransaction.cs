@@ -1,5 +1,6 @@
 using System.Buffers;
 using RestMail.Grains.Delivery;
+using RestMail.Storage.MailAuth;
 
 namespace RestMail.Gateways.Smtp;
 
@@ -16,6 +17,12 @@ public sealed class SmtpTransaction(string mailFrom, long declaredSize, bool utf
     public bool Utf8 { get; } = utf8;
 
     public List<string> Recipients { get; } = [];
+
+    /// <summary>The local recipients' accounts as RCPT found them, handed on so that they are not looked up twice.</summary>
+    public Dictionary<string, long> RecipientAccounts { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>The SPF check of the envelope, started at the first accepted RCPT of an unauthenticated session.</summary>
+    public Task<SpfVerdict>? Spf { get; set; }
 
     /// <summary>RET=FULL on MAIL (RFC 3461 §4.3).</summary>
     public bool ReturnFullMessage { get; init; }

@@ -19,4 +19,10 @@ public sealed record InboundMessage
     [Id(6)] public string? ClientHelo { get; init; }
     /// <summary>The SMTP client's DSN requests (RFC 3461); null when it made none.</summary>
     [Id(7)] public DeliveryNotifications? Notifications { get; init; }
+    /// <summary>
+    /// Recipients the gateway resolved to an account moments ago (SMTP at RCPT, through aliases and
+    /// the catch-all): the acceptance path files them there without asking the directory again. A
+    /// recipient not listed is resolved by the acceptance path.
+    /// </summary>
+    [Id(8)] public IReadOnlyDictionary<string, long>? ResolvedRecipients { get; init; }
 }

@@ -169,16 +169,24 @@ internal sealed partial class DeliveryGrain(
         foreach (var recipient in message.Recipients)
         {
             var address = MailAddresses.TryNormalizeAddress(recipient, out var normalized, out _) ? normalized : recipient.Trim().ToLowerInvariant();
-            var found = await directory.FindRecipientAsync(address, cancellationToken);
-            if (!found.LocalDomain)
+            long? accountId;
+            if (message.ResolvedRecipients?.TryGetValue(address, out var resolved) == true)
             {
-                resolutions.Add(new Resolution(address, null, false, false));
-                continue;
+                accountId = resolved;
+            }
+            else
+            {
+                var found = await directory.FindRecipientAsync(address, cancellationToken);
+                if (!found.LocalDomain)
+                {
+                    resolutions.Add(new Resolution(address, null, false, false));
+                    continue;
+                }
+                accountId = found.AccountId;
             }
             var domain = address[(address.LastIndexOf('@') + 1)..];
             if (!settings.TryGetValue(domain, out var domainSettings))
                 settings[domain] = domainSettings = await GrainFactory.GetGrain<IDomainGrain>(domain).GetSettingsAsync();
-            var accountId = found.AccountId;
             if (accountId is null && domainSettings.CatchAllAddress is { } catchAll)
                 accountId = (await directory.FindRecipientAsync(catchAll, cancellationToken)).AccountId;
             resolutions.Add(new Resolution(address, accountId, true, message.Content.Size > domainSettings.MaxMessageBytes));

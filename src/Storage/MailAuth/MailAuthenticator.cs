@@ -31,19 +31,39 @@ public sealed partial class MailAuthenticator(
     /// <param name="helo">Its HELO/EHLO name.</param>
     /// <param name="mailFrom">The reverse-path, empty for the null sender.</param>
     /// <param name="message">The message as received (headers and body).</param>
-    public async Task<MailAuthReport> CheckAsync(IPAddress client, string helo, string mailFrom, ReadOnlyMemory<byte> message, CancellationToken ct)
+    public Task<MailAuthReport> CheckAsync(IPAddress client, string helo, string mailFrom, ReadOnlyMemory<byte> message, CancellationToken ct) =>
+        CheckAsync(StartSpf(client, helo, mailFrom, ct), message, ct);
+
+    /// <summary>
+    /// Starts the SPF check alone, under its own time limit: it needs only the envelope (RFC 7208
+    /// §2.4), so the SMTP gateway starts it at the first RCPT and its DNS lookups overlap the rest
+    /// of the transaction. Like <see cref="CheckAsync(IPAddress, string, string, ReadOnlyMemory{byte}, CancellationToken)"/>
+    /// it fails only when <paramref name="ct"/> is cancelled.
+    /// </summary>
+    public Task<SpfVerdict> StartSpf(IPAddress client, string helo, string mailFrom, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(client);
         ArgumentNullException.ThrowIfNull(helo);
         ArgumentNullException.ThrowIfNull(mailFrom);
+        return WithinLimitAsync(
+            async () =>
+            {
+                using var limit = CancellationTokenSource.CreateLinkedTokenSource(ct);
+                limit.CancelAfter(options.Value.Timeout);
+                return await spf.CheckAsync(client, mailFrom, helo, limit.Token);
+            },
+            () => SpfChecker.Unfinished(mailFrom, helo),
+            ct);
+    }
+
+    /// <summary>Finishes the checks of a message whose SPF check <see cref="StartSpf"/> began.</summary>
+    public async Task<MailAuthReport> CheckAsync(Task<SpfVerdict> spfTask, ReadOnlyMemory<byte> message, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(spfTask);
         using var limit = CancellationTokenSource.CreateLinkedTokenSource(ct);
         limit.CancelAfter(options.Value.Timeout);
 
         var parsed = await ParseAsync(message, ct);
-        var spfTask = WithinLimitAsync(
-            () => spf.CheckAsync(client, mailFrom, helo, limit.Token),
-            () => SpfChecker.Unfinished(mailFrom, helo),
-            ct);
         var dkimTask = parsed is null
             ? Task.FromResult<IReadOnlyList<DkimSignatureVerdict>>([])
             : WithinLimitAsync(() => dkim.VerifyAsync(parsed, limit.Token), () => DkimChecker.Unverified(parsed, DkimResult.TempError), ct);

@@ -359,6 +359,40 @@ public sealed class MailboxGrainTests(MailCluster cluster) : IClassFixture<MailC
         Assert.Equal(1, (await Queries.GetQuotaAsync(catchAll, Ct))!.MessageCount);
     }
 
+    [Fact]
+    public async Task A_recipient_the_gateway_resolved_goes_to_that_account_under_the_domain_limit()
+    {
+        var domain = $"resolved{Guid.NewGuid():N}.test";
+        var catchAll = await NewAccountAsync(domain: domain);
+        var target = await NewAccountAsync(domain: domain);
+        await cluster.Grains.GetGrain<Grains.Domains.IDomainGrain>(domain).UpdateSettingsAsync(
+            new Grains.Domains.DomainSettings { CatchAllAddress = await AddressOfAsync(catchAll), MaxMessageBytes = 2000 });
+        var delivery = cluster.Grains.GetGrain<IDeliveryGrain>(0);
+        var resolved = new Dictionary<string, long> { [$"nobody@{domain}"] = target };
+
+        // The directory would send this address to the catch-all; the gateway's answer at RCPT wins.
+        var small = await delivery.AcceptAsync(new InboundMessage
+        {
+            MailFrom = "someone@remote.test",
+            Recipients = [$"nobody@{domain}"],
+            Content = await Blobs.StoreAsync(TestMessages.Plain("resolved at RCPT"), Ct),
+            ResolvedRecipients = resolved,
+        });
+        var delivered = Assert.Single(small.Recipients);
+        Assert.Equal((RecipientStatus.Delivered, target), (delivered.Status, delivered.AccountId!.Value));
+
+        var big = await delivery.AcceptAsync(new InboundMessage
+        {
+            MailFrom = "someone@remote.test",
+            Recipients = [$"nobody@{domain}"],
+            Content = await Blobs.StoreAsync(TestMessages.Plain("too big", new string('z', 3000)), Ct),
+            ResolvedRecipients = resolved,
+        });
+        Assert.Equal(RecipientStatus.Rejected, Assert.Single(big.Recipients).Status);
+        Assert.Equal(1, (await Queries.GetQuotaAsync(target, Ct))!.MessageCount);
+        Assert.Equal(0, (await Queries.GetQuotaAsync(catchAll, Ct))!.MessageCount);
+    }
+
     private async Task<string> AddressOfAsync(long accountId)
     {
         await using var command = cluster.DataSource.CreateCommand("SELECT address FROM accounts WHERE id = $1");
