@@ -92,7 +92,7 @@ return;
 async Task<double> DeliverAsync(List<(long Account, byte[] Raw)> work) =>
     await Stopwatches.ThroughputAsync(work, Concurrency, async item =>
     {
-        var content = await host.Blobs.StoreAsync(item.Raw, default);
+        var content = await host.Blobs.PrepareAsync(item.Raw, default);
         var result = await host.Grains.GetGrain<IMailboxGrain>(item.Account).DeliverAsync(new DeliveryRequest { Content = content });
         if (result.Status != DeliveryStatus.Stored)
             throw new InvalidOperationException($"Delivery failed: {result.Status}");

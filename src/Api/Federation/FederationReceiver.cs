@@ -33,7 +33,7 @@ public sealed class FederationReceiver(
             AcceptResult accepted;
             try
             {
-                var content = await blobs.StoreAsync(traced, ct);
+                var content = await blobs.PrepareAsync(traced, ct);
                 accepted = await grains.GetGrain<IDeliveryGrain>(0).AcceptAsync(new InboundMessage
                 {
                     MailFrom = request.From,

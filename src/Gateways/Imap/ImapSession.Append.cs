@@ -50,7 +50,7 @@ public sealed partial class ImapSession
         var stored = new List<DeliveryResult>();
         foreach (var message in messages)
         {
-            var content = await _gateway.Blobs.StoreAsync(message.Raw, ct);
+            var content = await _gateway.Blobs.PrepareAsync(message.Raw, ct);
             var result = await Mailbox.DeliverAsync(new DeliveryRequest
             {
                 Content = content,

@@ -136,7 +136,7 @@ public sealed partial class SmtpSession
         {
             // The Authentication-Results field goes on top before the blobs are written: content is
             // stored once, byte-exact, so the checks cannot run later in the acceptance path.
-            var content = await _gateway.Blobs.StoreAsync(await WithAuthenticationResultsAsync(transaction, ct), ct);
+            var content = await _gateway.Blobs.PrepareAsync(await WithAuthenticationResultsAsync(transaction, ct), ct);
             result = await _gateway.Grains.GetGrain<IDeliveryGrain>(0).AcceptAsync(new InboundMessage
             {
                 MailFrom = transaction.MailFrom,

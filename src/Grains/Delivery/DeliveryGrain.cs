@@ -6,6 +6,7 @@ using RestMail.Grains.Domains;
 using RestMail.Grains.Mailboxes;
 using RestMail.Grains.Queue;
 using RestMail.Storage.Accounts;
+using RestMail.Storage.Blobs;
 using RestMail.Storage.Mail;
 
 namespace RestMail.Grains.Delivery;
@@ -22,6 +23,7 @@ namespace RestMail.Grains.Delivery;
 [Reentrant]
 internal sealed partial class DeliveryGrain(
     DirectoryStore directory,
+    BlobStore blobs,
     OutboundQueue queue,
     IEnumerable<IMessageFilter> filters,
     DsnSender dsn,
@@ -53,7 +55,7 @@ internal sealed partial class DeliveryGrain(
         var mayRelay = message.SenderAccountId is not null && message.Source is MessageSource.Api or MessageSource.Submission;
 
         // Local recipients: one delivery per account, however many of its addresses were named.
-        var local = new Dictionary<long, Task<DeliveryResult>>();
+        var localAccounts = new List<long>();
         var remote = new List<int>();
         for (var i = 0; i < resolutions.Count; i++)
         {
@@ -64,8 +66,8 @@ internal sealed partial class DeliveryGrain(
             }
             else if (r.AccountId is { } accountId)
             {
-                if (!local.ContainsKey(accountId))
-                    local[accountId] = GrainFactory.GetGrain<IMailboxGrain>(accountId).DeliverAsync(new DeliveryRequest { Content = message.Content });
+                if (!localAccounts.Contains(accountId))
+                    localAccounts.Add(accountId);
             }
             else if (r.LocalDomain)
             {
@@ -82,11 +84,18 @@ internal sealed partial class DeliveryGrain(
             }
         }
 
+        // A small message may still carry its bytes (BlobStore.PrepareAsync): a single mailbox's
+        // transaction writes them; for several copies, a queue entry or a Sent copy they are stored once first.
+        var content = message.Content;
+        if (content.UnstoredSegments is not null && (localAccounts.Count > 1 || remote.Count > 0 || mayRelay))
+            content = await blobs.EnsureStoredAsync(content, cancellationToken);
+        var local = localAccounts.ToDictionary(id => id, id => GrainFactory.GetGrain<IMailboxGrain>(id).DeliverAsync(new DeliveryRequest { Content = content }));
+
         long? queueId = null;
         if (remote.Count > 0)
         {
             queueId = await queue.EnqueueAsync(
-                message.SenderAccountId, message.MailFrom ?? "", [.. remote.Select(i => resolutions[i].Address)], message.Content, message.Notifications,
+                message.SenderAccountId, message.MailFrom ?? "", [.. remote.Select(i => resolutions[i].Address)], content, message.Notifications,
                 cancellationToken);
             foreach (var i in remote)
                 results[i] = new RecipientResult { Address = resolutions[i].Address, Status = queueId is null ? RecipientStatus.TemporaryFailure : RecipientStatus.Queued };
@@ -115,7 +124,7 @@ internal sealed partial class DeliveryGrain(
         {
             var copy = await GrainFactory.GetGrain<IMailboxGrain>(message.SenderAccountId!.Value).DeliverAsync(new DeliveryRequest
             {
-                Content = message.Content,
+                Content = content,
                 Role = FolderRole.Sent,
                 Flags = MessageFlags.Seen,
             });

@@ -126,7 +126,16 @@ internal sealed partial class MailboxGrain : Grain, IMailboxGrain
     private async Task RunAsync(IReadOnlyList<PendingWrite> batch)
     {
         var blobs = batch.SelectMany(w => w.Blobs).ToHashSet(Storage.Blobs.ByteArrayComparer.Instance);
-        await using var tx = await MailboxTransaction.BeginAsync(_dataSource, AccountId, blobs, CancellationToken.None);
+        // Small messages bring their bytes (BlobStore.PrepareAsync): this transaction writes them.
+        var unstored = new Dictionary<byte[], byte[]>(Storage.Blobs.ByteArrayComparer.Instance);
+        foreach (var delivery in batch.OfType<PendingDelivery>())
+        {
+            if (delivery.Request.Content.UnstoredSegments is not { } data)
+                continue;
+            for (var i = 0; i < data.Count; i++)
+                unstored.TryAdd(delivery.Request.Content.Segments[i], data[i]);
+        }
+        await using var tx = await MailboxTransaction.BeginAsync(_dataSource, AccountId, blobs, unstored, CancellationToken.None);
         if (tx is null)
         {
             foreach (var write in batch)
@@ -150,7 +159,8 @@ internal sealed partial class MailboxGrain : Grain, IMailboxGrain
                 await batch[i++].ApplyAsync(tx, CancellationToken.None);
             }
         }
-        if (!tx.Committed)
+        // Nothing changed (every write refused): rolled back on disposal, with any blob it wrote.
+        if (!tx.Committed && tx.Changed)
             await tx.CommitAsync(CancellationToken.None);
 
         // Acknowledge only after the commit: the callers' 250 / 2xx depends on it.

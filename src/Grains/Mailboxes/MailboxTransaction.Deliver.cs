@@ -73,7 +73,7 @@ internal sealed partial class MailboxTransaction
         }
         if (pending.Count == 0)
         {
-            if (commit)
+            if (commit && Changed)
                 await CommitAsync(cancellationToken);
             return results;
         }

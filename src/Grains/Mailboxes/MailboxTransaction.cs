@@ -54,14 +54,20 @@ internal sealed partial class MailboxTransaction : IAsyncDisposable
     private bool _begun;
 
     /// <summary>Opens the transaction; null when the account does not exist.</summary>
+    /// <param name="dataSource">The store.</param>
+    /// <param name="accountId">The account whose single writer calls this.</param>
+    /// <param name="blobsToLock">Blobs the writes will reference: locked against the collector.</param>
+    /// <param name="blobsToWrite">Of those, the ones not stored yet, with their bytes: written (and so locked) here.</param>
+    /// <param name="cancellationToken">Cancels the load.</param>
     public static async Task<MailboxTransaction?> BeginAsync(
-        NpgsqlDataSource dataSource, long accountId, IReadOnlyCollection<byte[]> blobsToLock, CancellationToken cancellationToken)
+        NpgsqlDataSource dataSource, long accountId, IReadOnlyCollection<byte[]> blobsToLock,
+        IReadOnlyDictionary<byte[], byte[]> blobsToWrite, CancellationToken cancellationToken)
     {
         var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         var tx = new MailboxTransaction(connection, accountId);
         try
         {
-            if (!await tx.LoadAsync(blobsToLock, cancellationToken))
+            if (!await tx.LoadAsync(blobsToLock, blobsToWrite, cancellationToken))
             {
                 await tx.DisposeAsync();
                 return null;
@@ -75,7 +81,7 @@ internal sealed partial class MailboxTransaction : IAsyncDisposable
         }
     }
 
-    private async Task<bool> LoadAsync(IReadOnlyCollection<byte[]> blobsToLock, CancellationToken cancellationToken)
+    private async Task<bool> LoadAsync(IReadOnlyCollection<byte[]> blobsToLock, IReadOnlyDictionary<byte[], byte[]> blobsToWrite, CancellationToken cancellationToken)
     {
         await using var batch = new NpgsqlBatch(_connection);
         batch.BatchCommands.Add(new NpgsqlBatchCommand("BEGIN"));
@@ -94,14 +100,7 @@ internal sealed partial class MailboxTransaction : IAsyncDisposable
         var folders = new NpgsqlBatchCommand("SELECT id, role FROM folders WHERE account_id = $1");
         folders.Parameters.Add(new() { Value = _accountId });
         batch.BatchCommands.Add(folders);
-        if (blobsToLock.Count > 0)
-        {
-            // Locked in hash order, the order every writer of blob rows uses, and held to the commit:
-            // the collector cannot remove a blob this batch is about to reference.
-            var blobs = new NpgsqlBatchCommand("SELECT hash FROM blobs WHERE hash = ANY($1) ORDER BY hash FOR UPDATE");
-            blobs.Parameters.Add(new() { Value = blobsToLock.ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bytea });
-            batch.BatchCommands.Add(blobs);
-        }
+        var blobStatements = AddBlobLocks(batch, blobsToLock, blobsToWrite);
 
         await batch.PrepareAsync(cancellationToken);
         await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
@@ -127,13 +126,49 @@ internal sealed partial class MailboxTransaction : IAsyncDisposable
                 _folderByRole[role] = id;
         }
 
-        if (blobsToLock.Count > 0)
+        for (var i = 0; i < blobStatements; i++)
         {
             await reader.NextResultAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
                 _lockedBlobs.Add(reader.GetFieldValue<byte[]>(0));
         }
         return true;
+    }
+
+    /// <summary>
+    /// Locks the blobs the batch will reference, writing those not stored yet, until the commit: the
+    /// collector cannot remove a blob this batch is about to reference. Rows are locked strictly in
+    /// hash order, the order every writer of blob rows uses, so runs of stored and unstored hashes
+    /// become alternating statements, each returning the hashes it locked. Returns how many statements.
+    /// </summary>
+    private static int AddBlobLocks(NpgsqlBatch batch, IReadOnlyCollection<byte[]> blobsToLock, IReadOnlyDictionary<byte[], byte[]> blobsToWrite)
+    {
+        var statements = 0;
+        var ordered = blobsToLock.Concat(blobsToWrite.Keys).Distinct(ByteArrayComparer.Instance).Order(ByteArrayComparer.Instance).ToList();
+        for (var start = 0; start < ordered.Count; statements++)
+        {
+            var write = blobsToWrite.ContainsKey(ordered[start]);
+            var run = ordered.Skip(start).TakeWhile(h => blobsToWrite.ContainsKey(h) == write).ToArray();
+            start += run.Length;
+            if (!write)
+            {
+                var locks = new NpgsqlBatchCommand("SELECT hash FROM blobs WHERE hash = ANY($1) ORDER BY hash FOR UPDATE");
+                locks.Parameters.Add(new() { Value = run, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bytea });
+                batch.BatchCommands.Add(locks);
+                continue;
+            }
+            // A blob someone stored meanwhile is only touched (and so locked); the commit counts the references.
+            var inserts = new NpgsqlBatchCommand("""
+                INSERT INTO blobs (hash, size, data)
+                SELECT u.hash, length(u.data), u.data FROM unnest($1::bytea[], $2::bytea[]) AS u(hash, data) ORDER BY u.hash
+                ON CONFLICT (hash) DO UPDATE SET touched_at = now()
+                RETURNING hash
+                """);
+            inserts.Parameters.Add(new() { Value = run, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bytea });
+            inserts.Parameters.Add(new() { Value = run.Select(h => blobsToWrite[h]).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bytea });
+            batch.BatchCommands.Add(inserts);
+        }
+        return statements;
     }
 
     private long NextModSeq() => ++HighestModSeq;

@@ -16,24 +16,55 @@ public sealed class BlobStore(NpgsqlDataSource dataSource)
 {
     private const int AskFirstBytes = 64 * 1024;
 
+    /// <summary>
+    /// Messages up to this size may travel with their bytes to the mailbox transaction that files
+    /// them (<see cref="PrepareAsync"/>): small enough for a grain call, and where a separate blob
+    /// transaction would cost as much as the rest of the delivery.
+    /// </summary>
+    public const int UnstoredLimit = 128 * 1024;
+
     /// <summary>Analyses the raw message, stores its segments and returns what a grain needs to file it.</summary>
     public async Task<StoredContent> StoreAsync(ReadOnlyMemory<byte> raw, CancellationToken cancellationToken)
+    {
+        var (content, segments) = Analyze(raw);
+        await PutAsync(content.Segments, segments, cancellationToken);
+        return content;
+    }
+
+    /// <summary>
+    /// Like <see cref="StoreAsync"/>, except that a message of at most <see cref="UnstoredLimit"/>
+    /// bytes is not written here: it keeps its bytes (<see cref="StoredContent.UnstoredSegments"/>) and
+    /// the mailbox transaction that files it writes them, saving a round trip and a commit. Whoever
+    /// needs it stored before that (several mailboxes, the outbound queue) calls <see cref="EnsureStoredAsync"/>.
+    /// </summary>
+    public async Task<StoredContent> PrepareAsync(ReadOnlyMemory<byte> raw, CancellationToken cancellationToken)
+    {
+        if (raw.Length > UnstoredLimit)
+            return await StoreAsync(raw, cancellationToken);
+        var (content, segments) = Analyze(raw);
+        return content with { UnstoredSegments = [.. segments.Select(s => s.ToArray())] };
+    }
+
+    /// <summary>Writes the bytes of a prepared message, if it still carries them; returns it without them.</summary>
+    public async Task<StoredContent> EnsureStoredAsync(StoredContent content, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(content);
+        if (content.UnstoredSegments is not { } segments)
+            return content;
+        await PutAsync(content.Segments, [.. segments.Select(s => (ReadOnlyMemory<byte>)s)], cancellationToken);
+        return content with { UnstoredSegments = null };
+    }
+
+    private static (StoredContent Content, IReadOnlyList<ReadOnlyMemory<byte>> Segments) Analyze(ReadOnlyMemory<byte> raw)
     {
         var analysis = MessageAnalyzer.Analyze(raw);
         var hashes = new byte[analysis.Segments.Count][];
         for (var i = 0; i < hashes.Length; i++)
             hashes[i] = SHA256.HashData(analysis.Segments[i].Span);
-
-        await PutAsync(hashes, analysis.Segments, cancellationToken);
-        return new StoredContent
-        {
-            Segments = hashes,
-            Size = raw.Length,
-            Summary = analysis.Summary,
-        };
+        return (new StoredContent { Segments = hashes, Size = raw.Length, Summary = analysis.Summary }, analysis.Segments);
     }
 
-    private async Task PutAsync(byte[][] hashes, IReadOnlyList<ReadOnlyMemory<byte>> segments, CancellationToken cancellationToken)
+    private async Task PutAsync(IReadOnlyList<byte[]> hashes, IReadOnlyList<ReadOnlyMemory<byte>> segments, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
 
@@ -51,7 +82,7 @@ public sealed class BlobStore(NpgsqlDataSource dataSource)
         }
 
         var missing = new SortedDictionary<byte[], ReadOnlyMemory<byte>>(ByteArrayComparer.Instance);
-        for (var i = 0; i < hashes.Length; i++)
+        for (var i = 0; i < hashes.Count; i++)
         {
             if (!existing.Contains(hashes[i]))
                 missing.TryAdd(hashes[i], segments[i]);

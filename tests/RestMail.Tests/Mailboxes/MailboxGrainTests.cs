@@ -125,6 +125,70 @@ public sealed class MailboxGrainTests(MailCluster cluster) : IClassFixture<MailC
     }
 
     [Fact]
+    public async Task Prepared_and_stored_copies_delivered_together_share_one_blob_per_segment()
+    {
+        var account = await NewAccountAsync();
+        var attachment = new byte[20 * 1024];
+        new Random(7).NextBytes(attachment);
+        var raws = Enumerable.Range(0, 60).Select(i => TestMessages.WithAttachment($"Shared {i}", attachment)).ToList();
+
+        // Half bring their bytes to the mailbox transaction (BlobStore.PrepareAsync), half were stored
+        // first; concurrent, so batches mix both kinds over the same attachment blob.
+        var contents = await Task.WhenAll(raws.Select((raw, i) => i % 2 == 0 ? Blobs.PrepareAsync(raw, Ct) : Blobs.StoreAsync(raw, Ct)));
+        Assert.All(contents.Where((_, i) => i % 2 == 0), c => Assert.NotNull(c.UnstoredSegments));
+        var mailbox = cluster.Grains.GetGrain<IMailboxGrain>(account);
+        var results = await Task.WhenAll(contents.Select(c => mailbox.DeliverAsync(new DeliveryRequest { Content = c })));
+
+        Assert.All(results, r => Assert.Equal(DeliveryStatus.Stored, r.Status));
+        for (var i = 0; i < raws.Count; i++)
+            Assert.Equal(raws[i], await Queries.GetRawAsync(account, results[i].MessageId, Ct));
+        // Segments every message has in common (the attachment among them): one row each, 60 references.
+        var shared = contents.Skip(1).Aggregate(
+            contents[0].Segments.ToHashSet(ByteArrayComparer.Instance), (common, c) => { common.IntersectWith(c.Segments); return common; });
+        Assert.NotEmpty(shared);
+        foreach (var hash in shared)
+            Assert.Equal(60, await ScalarAsync("SELECT refcount FROM blobs WHERE hash = $1", hash));
+        Assert.Equal(raws.Sum(r => (long)r.Length), (await Queries.GetQuotaAsync(account, Ct))!.UsedBytes);
+    }
+
+    [Fact]
+    public async Task A_prepared_message_for_two_mailboxes_is_stored_once_before_both_file_it()
+    {
+        var first = await NewAccountAsync();
+        var second = await NewAccountAsync();
+        var raw = TestMessages.Plain("to both", new string('m', 6000));
+        var content = await Blobs.PrepareAsync(raw, Ct);
+        Assert.NotNull(content.UnstoredSegments);
+
+        var accepted = await cluster.Grains.GetGrain<IDeliveryGrain>(0).AcceptAsync(new InboundMessage
+        {
+            MailFrom = "someone@remote.test",
+            Recipients = [await AddressOfAsync(first), await AddressOfAsync(second)],
+            Content = content,
+        });
+
+        Assert.All(accepted.Recipients, r => Assert.Equal(RecipientStatus.Delivered, r.Status));
+        foreach (var r in accepted.Recipients)
+            Assert.Equal(raw, await Queries.GetRawAsync(r.AccountId!.Value, r.MessageId!.Value, Ct));
+        foreach (var hash in content.Segments)
+            Assert.Equal(2, await ScalarAsync("SELECT refcount FROM blobs WHERE hash = $1", hash));
+    }
+
+    [Fact]
+    public async Task A_prepared_message_refused_for_quota_leaves_no_blob_behind()
+    {
+        var account = await NewAccountAsync(quota: 1000);
+        var content = await Blobs.PrepareAsync(TestMessages.Plain("big", new string('q', 2000)), Ct);
+
+        var result = await cluster.Grains.GetGrain<IMailboxGrain>(account).DeliverAsync(new DeliveryRequest { Content = content });
+
+        Assert.Equal(DeliveryStatus.OverQuota, result.Status);
+        await using var command = cluster.DataSource.CreateCommand("SELECT count(*) FROM blobs WHERE hash = ANY($1)");
+        command.Parameters.Add(new NpgsqlParameter { Value = content.Segments.ToArray() });
+        Assert.Equal(0L, await command.ExecuteScalarAsync(Ct));
+    }
+
+    [Fact]
     public async Task Domain_quota_counts_every_account_of_the_domain()
     {
         var domain = $"d{Guid.NewGuid():N}.test";
