@@ -23,6 +23,7 @@ internal sealed partial class MailboxGrain : Grain, IMailboxGrain
     private readonly ObserverManager<IMailboxObserver> _observers;
     private readonly List<PendingWrite> _pending = [];
     private Task? _flushing;
+    private MailboxTransaction.KnownState? _known;
 
     public MailboxGrain(NpgsqlDataSource dataSource, SearchIndexer searchIndexer, ILogger<MailboxGrain> logger)
     {
@@ -135,6 +136,25 @@ internal sealed partial class MailboxGrain : Grain, IMailboxGrain
             for (var i = 0; i < data.Count; i++)
                 unstored.TryAdd(delivery.Request.Content.Segments[i], data[i]);
         }
+
+        // Known only right after this grain's own commit; any failure on the way forgets it.
+        var known = _known;
+        _known = null;
+        var deliveries = batch.OfType<PendingDelivery>().Select(d => d.Request).ToList();
+        if (known is not null && deliveries.Count == batch.Count && blobs.All(unstored.ContainsKey) && known.AcceptsAll(deliveries))
+        {
+            try
+            {
+                // One round trip: the account is as this grain left it, the batch brings every blob.
+                await using var resumed = await MailboxTransaction.ResumeAsync(_dataSource, AccountId, known, unstored, CancellationToken.None);
+                await ApplyAsync(resumed, batch);
+                return;
+            }
+            catch (PostgresException e) when (e.SqlState == MailboxTransaction.StateChangedSqlState)
+            {
+                // Someone else changed the account (another activation, an administrator): read it first.
+            }
+        }
         await using var tx = await MailboxTransaction.BeginAsync(_dataSource, AccountId, blobs, unstored, CancellationToken.None);
         if (tx is null)
         {
@@ -142,6 +162,11 @@ internal sealed partial class MailboxGrain : Grain, IMailboxGrain
                 write.CompleteAccountMissing();
             return;
         }
+        await ApplyAsync(tx, batch);
+    }
+
+    private async Task ApplyAsync(MailboxTransaction tx, IReadOnlyList<PendingWrite> batch)
+    {
         for (var i = 0; i < batch.Count;)
         {
             // Consecutive deliveries share one pipelined round trip (with the COMMIT when they end
@@ -162,6 +187,9 @@ internal sealed partial class MailboxGrain : Grain, IMailboxGrain
         // Nothing changed (every write refused): rolled back on disposal, with any blob it wrote.
         if (!tx.Committed && tx.Changed)
             await tx.CommitAsync(CancellationToken.None);
+        // Folder writes change what the grain would have to know: after them the next batch reads again.
+        if (tx.Committed && batch.All(w => w is PendingDelivery))
+            _known = tx.Known();
 
         // Acknowledge only after the commit: the callers' 250 / 2xx depends on it.
         foreach (var write in batch)

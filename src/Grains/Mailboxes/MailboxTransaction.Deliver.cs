@@ -79,9 +79,14 @@ internal sealed partial class MailboxTransaction
         }
         if (commit)
             AppendCommit(batch);
+        AddPrelude(batch);
 
         await batch.PrepareAsync(cancellationToken);
         await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+        // Past a resumed transaction's BEGIN, check and blob inserts, which return no rows.
+        while (reader.FieldCount == 0 && await reader.NextResultAsync(cancellationToken))
+        {
+        }
         foreach (var (index, folderId, modSeq) in pending)
         {
             // The folder was checked above and this grain is its only writer: a row always comes back.

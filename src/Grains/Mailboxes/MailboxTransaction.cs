@@ -157,16 +157,7 @@ internal sealed partial class MailboxTransaction : IAsyncDisposable
                 batch.BatchCommands.Add(locks);
                 continue;
             }
-            // A blob someone stored meanwhile is only touched (and so locked); the commit counts the references.
-            var inserts = new NpgsqlBatchCommand("""
-                INSERT INTO blobs (hash, size, data)
-                SELECT u.hash, length(u.data), u.data FROM unnest($1::bytea[], $2::bytea[]) AS u(hash, data) ORDER BY u.hash
-                ON CONFLICT (hash) DO UPDATE SET touched_at = now()
-                RETURNING hash
-                """);
-            inserts.Parameters.Add(new() { Value = run, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bytea });
-            inserts.Parameters.Add(new() { Value = run.Select(h => blobsToWrite[h]).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bytea });
-            batch.BatchCommands.Add(inserts);
+            batch.BatchCommands.Add(InsertBlobs(run, blobsToWrite, returning: true));
         }
         return statements;
     }

@@ -95,7 +95,7 @@ public sealed partial class SearchIndexer(NpgsqlDataSource dataSource, ILogger<S
                         break;
                     // Deliveries come first; once they stop, the backlog gets a whole core.
                     if (Interlocked.Exchange(ref _deliveredDuringBatch, 0) == 1)
-                        await Task.Delay(Stopwatch.GetElapsedTime(started) * BusyRestFactor, stoppingToken);
+                        await RestWhileDeliveringAsync(Stopwatch.GetElapsedTime(started) * BusyRestFactor, stoppingToken);
                 }
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -109,6 +109,23 @@ public sealed partial class SearchIndexer(NpgsqlDataSource dataSource, ILogger<S
                 LogIndexingFailed(e);
                 await Task.Delay(PollInterval, stoppingToken);
             }
+        }
+    }
+
+    /// <summary>
+    /// Rests up to <paramref name="rest"/>, in short slices, ending early once a slice passes without
+    /// a delivery: a long batch (100 KB messages) must not leave the backlog waiting seconds after
+    /// the deliveries stopped.
+    /// </summary>
+    private async Task RestWhileDeliveringAsync(TimeSpan rest, CancellationToken stoppingToken)
+    {
+        var slice = TimeSpan.FromMilliseconds(100);
+        for (var rested = TimeSpan.Zero; rested < rest; rested += slice)
+        {
+            Interlocked.Exchange(ref _deliveredDuringBatch, 0);
+            await Task.Delay(slice, stoppingToken);
+            if (Volatile.Read(ref _deliveredDuringBatch) == 0)
+                return;
         }
     }
 

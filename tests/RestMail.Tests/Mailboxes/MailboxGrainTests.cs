@@ -175,6 +175,51 @@ public sealed class MailboxGrainTests(MailCluster cluster) : IClassFixture<MailC
     }
 
     [Fact]
+    public async Task Deliveries_one_after_another_keep_uids_modseqs_and_usage_exact()
+    {
+        var account = await NewAccountAsync();
+        var mailbox = cluster.Grains.GetGrain<IMailboxGrain>(account);
+        var results = new List<DeliveryResult>();
+        long size = 0;
+        for (var i = 0; i < 20; i++)
+        {
+            var raw = TestMessages.Plain($"In turn {i}", new string('t', i * 7));
+            size += raw.Length;
+            results.Add(await mailbox.DeliverAsync(new DeliveryRequest { Content = await Blobs.PrepareAsync(raw, Ct) }));
+            if (i == 9)
+                Assert.Equal(FolderStatus.Ok, (await mailbox.CreateFolderAsync($"Midway {Guid.NewGuid():N}", FolderRole.None)).Status);
+        }
+
+        Assert.All(results, r => Assert.Equal(DeliveryStatus.Stored, r.Status));
+        Assert.Equal(Enumerable.Range(1, 20).Select(i => (long)i), results.Select(r => r.Uid));
+        Assert.Equal(results.Select(r => r.ModSeq).Order(), results.Select(r => r.ModSeq));
+        Assert.Equal(results[^1].ModSeq, await ScalarAsync("SELECT highest_modseq FROM accounts WHERE id = $1", account));
+        Assert.Equal(size, await ScalarAsync("SELECT used_bytes FROM accounts WHERE id = $1", account));
+        Assert.Equal(20, await ScalarAsync("SELECT count(*) FROM changes WHERE account_id = $1 AND kind = 1", account));
+    }
+
+    [Fact]
+    public async Task A_grain_that_knows_its_account_notices_another_writer_and_a_new_quota()
+    {
+        var account = await NewAccountAsync();
+        var mailbox = cluster.Grains.GetGrain<IMailboxGrain>(account);
+        var first = await mailbox.DeliverAsync(new DeliveryRequest { Content = await Blobs.PrepareAsync(TestMessages.Plain("first"), Ct) });
+
+        // Another writer (say a second activation during a cluster split) moved the account on.
+        await ScalarAsync("UPDATE accounts SET highest_modseq = highest_modseq + 5 WHERE id = $1 RETURNING 0", account);
+        var second = await mailbox.DeliverAsync(new DeliveryRequest { Content = await Blobs.PrepareAsync(TestMessages.Plain("second"), Ct) });
+        Assert.Equal(DeliveryStatus.Stored, second.Status);
+        Assert.Equal(first.ModSeq + 6, second.ModSeq);
+
+        // An administrator set a quota the next message no longer fits: refused, nothing stored.
+        await ScalarAsync("UPDATE accounts SET quota_bytes = used_bytes + 100 WHERE id = $1 RETURNING 0", account);
+        var third = await mailbox.DeliverAsync(new DeliveryRequest { Content = await Blobs.PrepareAsync(TestMessages.Plain("third", new string('x', 500)), Ct) });
+        Assert.Equal(DeliveryStatus.OverQuota, third.Status);
+        Assert.Equal(2, await ScalarAsync("SELECT count(*) FROM messages WHERE account_id = $1", account));
+        Assert.Equal(second.ModSeq, await ScalarAsync("SELECT highest_modseq FROM accounts WHERE id = $1", account));
+    }
+
+    [Fact]
     public async Task A_prepared_message_refused_for_quota_leaves_no_blob_behind()
     {
         var account = await NewAccountAsync(quota: 1000);
