@@ -47,13 +47,22 @@ public sealed partial class SearchIndexer(NpgsqlDataSource dataSource, ILogger<S
 
     private readonly WakeSignal _signal = new();
     private int _deliveredDuringBatch;
+    private long _lastDelivery;
 
     /// <summary>Messages were delivered: index them soon. Several notifications before a pass count as one.</summary>
     public void Notify()
     {
+        Volatile.Write(ref _lastDelivery, Stopwatch.GetTimestamp());
         Volatile.Write(ref _deliveredDuringBatch, 1);
         _signal.Notify();
     }
+
+    /// <summary>
+    /// Whether a mailbox of this silo committed a delivery within the last second: background work
+    /// that can wait (this indexer's backlog, the IMAP search text) yields to acceptance meanwhile.
+    /// </summary>
+    public bool DeliveriesArriving =>
+        Volatile.Read(ref _lastDelivery) != 0 && Stopwatch.GetElapsedTime(Volatile.Read(ref _lastDelivery)) < TimeSpan.FromSeconds(1);
 
     /// <summary>
     /// Indexes everything the account has pending. Batches another indexer holds are waited for
