@@ -48,7 +48,7 @@ internal sealed partial class MailboxTransaction
         expect.Parameters.Add(new() { Value = known.HighestModSeq });
         expect.Parameters.Add(new() { Value = known.UsedBytes });
         expect.Parameters.Add(new() { Value = known.QuotaBytes is { } quota ? quota : DBNull.Value, NpgsqlDbType = NpgsqlDbType.Bigint });
-        tx._prelude = [new NpgsqlBatchCommand("BEGIN"), expect];
+        tx._prelude = [new NpgsqlBatchCommand("BEGIN"), GenericPlans(), expect];
         var ordered = blobsToWrite.Keys.Order(ByteArrayComparer.Instance).ToArray();
         if (ordered.Length > 0)
             tx._prelude.Add(InsertBlobs(ordered, blobsToWrite, returning: false));

@@ -85,6 +85,7 @@ internal sealed partial class MailboxTransaction : IAsyncDisposable
     {
         await using var batch = new NpgsqlBatch(_connection);
         batch.BatchCommands.Add(new NpgsqlBatchCommand("BEGIN"));
+        batch.BatchCommands.Add(GenericPlans());
         _begun = true;
         var account = new NpgsqlBatchCommand("""
             SELECT a.highest_modseq, a.used_bytes, a.quota_bytes, d.quota_bytes,
@@ -161,6 +162,15 @@ internal sealed partial class MailboxTransaction : IAsyncDisposable
         }
         return statements;
     }
+
+    /// <summary>
+    /// The transaction's prepared statements run on their generic plans. PostgreSQL otherwise keeps
+    /// planning a prepared statement for every execution when a generic plan looks dearer than the
+    /// custom ones, as it did for the message insert: planning was a fifth of its CPU while
+    /// delivering into 1,000 accounts (perf). These statements look rows up by key, where the generic
+    /// plan is the right one; searches (never prepared, never in this transaction) are not affected.
+    /// </summary>
+    private static NpgsqlBatchCommand GenericPlans() => new("SET LOCAL plan_cache_mode = force_generic_plan");
 
     private long NextModSeq() => ++HighestModSeq;
 
