@@ -39,6 +39,10 @@ public sealed partial class ImapSession
     private async Task<Next> NoopAsync(string tag, ImapReader reader, CancellationToken ct)
     {
         reader.ExpectEnd();
+        // NOOP is the client's poll, so it reads the change log even when the grain's notification
+        // has not arrived yet: the grain answers the writer first and notifies observers after, so
+        // a client told "deleted" elsewhere (POP3 QUIT, REST) may ask before the signal is here.
+        _signal?.MarkChanged();
         await ReportChangesAsync(expungeAllowed: true, ct);
         Tagged(tag, "OK", "NOOP completed");
         return Next.Continue;
