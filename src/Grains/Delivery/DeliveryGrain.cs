@@ -87,7 +87,7 @@ internal sealed partial class DeliveryGrain(
         // A small message may still carry its bytes (BlobStore.PrepareAsync): a single mailbox's
         // transaction writes them; for several copies, a queue entry or a Sent copy they are stored once first.
         var content = message.Content;
-        if (content.UnstoredSegments is not null && (localAccounts.Count > 1 || remote.Count > 0 || mayRelay))
+        if (localAccounts.Count > 1 || remote.Count > 0 || mayRelay)
             content = await blobs.EnsureStoredAsync(content, cancellationToken);
         var local = localAccounts.ToDictionary(id => id, id => GrainFactory.GetGrain<IMailboxGrain>(id).DeliverAsync(new DeliveryRequest { Content = content }));
 

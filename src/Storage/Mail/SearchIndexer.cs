@@ -46,14 +46,12 @@ public sealed partial class SearchIndexer(NpgsqlDataSource dataSource, ILogger<S
     private static readonly TimeSpan CatchUpLimit = TimeSpan.FromSeconds(10);
 
     private readonly WakeSignal _signal = new();
-    private int _deliveredDuringBatch;
     private long _lastDelivery;
 
     /// <summary>Messages were delivered: index them soon. Several notifications before a pass count as one.</summary>
     public void Notify()
     {
         Volatile.Write(ref _lastDelivery, Stopwatch.GetTimestamp());
-        Volatile.Write(ref _deliveredDuringBatch, 1);
         _signal.Notify();
     }
 
@@ -61,8 +59,9 @@ public sealed partial class SearchIndexer(NpgsqlDataSource dataSource, ILogger<S
     /// Whether a mailbox of this silo committed a delivery within the last second: background work
     /// that can wait (this indexer's backlog, the IMAP search text) yields to acceptance meanwhile.
     /// </summary>
-    public bool DeliveriesArriving =>
-        Volatile.Read(ref _lastDelivery) != 0 && Stopwatch.GetElapsedTime(Volatile.Read(ref _lastDelivery)) < TimeSpan.FromSeconds(1);
+    public bool DeliveriesArriving => DeliveredSince(Stopwatch.GetTimestamp() - Stopwatch.Frequency);
+
+    private bool DeliveredSince(long timestamp) => Volatile.Read(ref _lastDelivery) > timestamp;
 
     /// <summary>
     /// Indexes everything the account has pending. Batches another indexer holds are waited for
@@ -97,13 +96,12 @@ public sealed partial class SearchIndexer(NpgsqlDataSource dataSource, ILogger<S
                 await Task.Delay(Gather, stoppingToken);
                 while (true)
                 {
-                    Interlocked.Exchange(ref _deliveredDuringBatch, 0);
                     var started = Stopwatch.GetTimestamp();
                     var (claimed, remaining) = await IndexBatchAsync(null, stoppingToken);
                     if (claimed == 0 || claimed == remaining)
                         break;
                     // Deliveries come first; once they stop, the backlog gets a whole core.
-                    if (Interlocked.Exchange(ref _deliveredDuringBatch, 0) == 1)
+                    if (DeliveredSince(started))
                         await RestWhileDeliveringAsync(Stopwatch.GetElapsedTime(started) * BusyRestFactor, stoppingToken);
                 }
             }
@@ -131,9 +129,9 @@ public sealed partial class SearchIndexer(NpgsqlDataSource dataSource, ILogger<S
         var slice = TimeSpan.FromMilliseconds(100);
         for (var rested = TimeSpan.Zero; rested < rest; rested += slice)
         {
-            Interlocked.Exchange(ref _deliveredDuringBatch, 0);
+            var sliceStarted = Stopwatch.GetTimestamp();
             await Task.Delay(slice, stoppingToken);
-            if (Volatile.Read(ref _deliveredDuringBatch) == 0)
+            if (!DeliveredSince(sliceStarted))
                 return;
         }
     }
