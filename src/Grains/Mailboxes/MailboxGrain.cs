@@ -128,13 +128,16 @@ internal sealed partial class MailboxGrain : Grain, IMailboxGrain
     {
         var blobs = batch.SelectMany(w => w.Blobs).ToHashSet(Storage.Blobs.ByteArrayComparer.Instance);
         // Small messages bring their bytes (BlobStore.PrepareAsync): this transaction writes them.
-        var unstored = new Dictionary<byte[], byte[]>(Storage.Blobs.ByteArrayComparer.Instance);
+        var unstored = new Dictionary<byte[], MailboxTransaction.UnstoredBlob>(Storage.Blobs.ByteArrayComparer.Instance);
         foreach (var delivery in batch.OfType<PendingDelivery>())
         {
             if (delivery.Request.Content.UnstoredSegments is not { } data)
                 continue;
             for (var i = 0; i < data.Count; i++)
-                unstored.TryAdd(delivery.Request.Content.Segments[i], data[i]);
+            {
+                var hash = delivery.Request.Content.Segments[i];
+                unstored[hash] = new(data[i], unstored.GetValueOrDefault(hash).References + 1);
+            }
         }
 
         // Known only right after this grain's own commit; any failure on the way forgets it.

@@ -10,14 +10,20 @@ internal sealed partial class MailboxTransaction
     // One round trip per message: allocate the UID, find the thread, insert the row and its change.
     // The small headers vector is built here; the all-text one after the commit, by the search
     // indexer, which finds the message in search_pending (0010_search_after_commit.sql).
-    private const string InsertMessageSql = """
+    // The thread is that of the earliest message with one of the keys, found key by key through
+    // messages_account_msgid: a message starting a conversation has no keys and reads nothing.
+    // (OFFSET 0 keeps the subquery a lookup per key: as a plain join, a plan made while the account
+    // was small read the account's messages and compared each with the keys.)
+    internal const string InsertMessageSql = """
         WITH f AS (
             UPDATE folders SET uid_next = uid_next + 1
             WHERE id = $1 AND account_id = $2
             RETURNING uid_next - 1 AS uid),
         t AS (
-            SELECT thread_id FROM messages
-            WHERE account_id = $2 AND message_id_header = ANY($15) ORDER BY id LIMIT 1),
+            SELECT (array_agg(m.thread_id ORDER BY m.id))[1] AS thread_id
+            FROM unnest($15::text[]) AS k(key),
+                 LATERAL (SELECT id, thread_id FROM messages
+                          WHERE account_id = $2 AND message_id_header = k.key OFFSET 0) AS m),
         n AS (SELECT nextval(pg_get_serial_sequence('messages', 'id')) AS id),
         m AS (
             INSERT INTO messages (id, account_id, folder_id, uid, modseq, flags, keywords, internal_date, size, segments,

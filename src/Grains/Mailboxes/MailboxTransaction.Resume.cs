@@ -29,7 +29,7 @@ internal sealed partial class MailboxTransaction
     /// and nothing is written. Every blob the batch references must be among <paramref name="blobsToWrite"/>.
     /// </summary>
     public static async Task<MailboxTransaction> ResumeAsync(
-        NpgsqlDataSource dataSource, long accountId, KnownState known, IReadOnlyDictionary<byte[], byte[]> blobsToWrite, CancellationToken cancellationToken)
+        NpgsqlDataSource dataSource, long accountId, KnownState known, IReadOnlyDictionary<byte[], UnstoredBlob> blobsToWrite, CancellationToken cancellationToken)
     {
         var tx = new MailboxTransaction(await dataSource.OpenConnectionAsync(cancellationToken), accountId)
         {
@@ -48,10 +48,13 @@ internal sealed partial class MailboxTransaction
         expect.Parameters.Add(new() { Value = known.HighestModSeq });
         expect.Parameters.Add(new() { Value = known.UsedBytes });
         expect.Parameters.Add(new() { Value = known.QuotaBytes is { } quota ? quota : DBNull.Value, NpgsqlDbType = NpgsqlDbType.Bigint });
-        tx._prelude = [new NpgsqlBatchCommand("BEGIN"), GenericPlans(), expect];
+        tx._prelude = [new NpgsqlBatchCommand("BEGIN"), .. KeyLookupPlans(), expect];
         var ordered = blobsToWrite.Keys.Order(ByteArrayComparer.Instance).ToArray();
         if (ordered.Length > 0)
+        {
             tx._prelude.Add(InsertBlobs(ordered, blobsToWrite, returning: false));
+            tx.CountInsertedReferences(ordered, blobsToWrite);
+        }
         return tx;
     }
 
@@ -66,19 +69,26 @@ internal sealed partial class MailboxTransaction
         _begun = true;
     }
 
-    /// <summary>Inserts blobs in hash order; one stored meanwhile is only touched, which locks it just the same.</summary>
-    private static NpgsqlBatchCommand InsertBlobs(byte[][] ordered, IReadOnlyDictionary<byte[], byte[]> blobsToWrite, bool returning)
+    /// <summary>
+    /// Inserts blobs in hash order with the references the writes will add; one stored meanwhile
+    /// gets them added instead, which locks it just the same.
+    /// </summary>
+    private static NpgsqlBatchCommand InsertBlobs(byte[][] ordered, IReadOnlyDictionary<byte[], UnstoredBlob> blobsToWrite, bool returning)
     {
         var command = new NpgsqlBatchCommand($"""
-            INSERT INTO blobs (hash, size, data)
-            SELECT u.hash, length(u.data), u.data FROM unnest($1::bytea[], $2::bytea[]) AS u(hash, data) ORDER BY u.hash
-            ON CONFLICT (hash) DO UPDATE SET touched_at = now()
+            INSERT INTO blobs (hash, size, refcount, data)
+            SELECT u.hash, length(u.data), u.refs, u.data FROM unnest($1::bytea[], $2::bigint[], $3::bytea[]) AS u(hash, refs, data) ORDER BY u.hash
+            ON CONFLICT (hash) DO UPDATE SET refcount = blobs.refcount + excluded.refcount, touched_at = now()
             {(returning ? "RETURNING hash" : "")}
             """);
         command.Parameters.Add(new() { Value = ordered, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bytea });
-        command.Parameters.Add(new() { Value = ordered.Select(h => blobsToWrite[h]).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bytea });
+        command.Parameters.Add(new() { Value = ordered.Select(h => (long)blobsToWrite[h].References).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bigint });
+        command.Parameters.Add(new() { Value = ordered.Select(h => blobsToWrite[h].Data).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bytea });
         return command;
     }
+
+    /// <summary>A blob the transaction writes: its bytes and how many references its writes will add.</summary>
+    internal readonly record struct UnstoredBlob(byte[] Data, int References);
 
     /// <summary>The account as its grain left it after a commit (see <see cref="Known"/>).</summary>
     internal sealed record KnownState(long HighestModSeq, long UsedBytes, long? QuotaBytes, IReadOnlyDictionary<FolderRole, long> FolderByRole, IReadOnlySet<long> Folders)

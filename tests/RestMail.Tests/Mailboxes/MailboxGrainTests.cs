@@ -152,6 +152,40 @@ public sealed class MailboxGrainTests(MailCluster cluster) : IClassFixture<MailC
     }
 
     [Fact]
+    public async Task Refused_prepared_deliveries_take_back_the_references_their_blob_insert_added()
+    {
+        var account = await NewAccountAsync();
+        var attachment = new byte[8 * 1024];
+        new Random(11).NextBytes(attachment);
+        var raws = Enumerable.Range(0, 30).Select(i => TestMessages.WithAttachment($"Mixed {i}", attachment)).ToList();
+        var contents = await Task.WhenAll(raws.Select(raw => Blobs.PrepareAsync(raw, Ct)));
+        var mailbox = cluster.Grains.GetGrain<IMailboxGrain>(account);
+
+        // Concurrent, so refused and stored deliveries share batches (and the attachment's blob row,
+        // which each insert gives the references its batch is expected to add).
+        var results = await Task.WhenAll(contents.Select((c, i) => mailbox.DeliverAsync(
+            new DeliveryRequest { Content = c, FolderId = i % 3 == 0 ? long.MaxValue : null })));
+
+        Assert.Equal(10, results.Count(r => r.Status == DeliveryStatus.FolderNotFound));
+        Assert.Equal(20, results.Count(r => r.Status == DeliveryStatus.Stored));
+        // Every blob's count is exactly the references stored messages make to it (a common MIME part
+        // may also be in other tests' messages: all are counted).
+        var wrong = await ScalarAsync("""
+            SELECT count(*) FROM blobs b
+            WHERE b.refcount <> (SELECT count(*) FROM messages m, unnest(m.segments) s(hash) WHERE s.hash = b.hash)
+              AND b.hash IN (SELECT s.hash FROM messages m, unnest(m.segments) s(hash) WHERE m.account_id = $1)
+            """, account);
+        Assert.Equal(0, wrong);
+        var shared = contents.Skip(1).Aggregate(
+            contents[0].Segments.ToHashSet(ByteArrayComparer.Instance), (common, c) => { common.IntersectWith(c.Segments); return common; });
+        // The attachment (base64, larger than the 8 KB it encodes) is referenced by the 20 stored messages.
+        Assert.Equal(20, await ScalarAsync("SELECT refcount FROM blobs WHERE hash = ANY($1) AND size > 8192", (object)shared.ToArray()));
+        // The refused messages' own segments are left unreferenced, for the collector.
+        foreach (var hash in contents.Where((_, i) => i % 3 == 0).SelectMany(c => c.Segments).Except(shared, ByteArrayComparer.Instance))
+            Assert.Equal(0, await ScalarAsync("SELECT coalesce(max(refcount), 0) FROM blobs WHERE hash = $1", hash));
+    }
+
+    [Fact]
     public async Task A_prepared_message_for_two_mailboxes_is_stored_once_before_both_file_it()
     {
         var first = await NewAccountAsync();
