@@ -26,6 +26,11 @@ public sealed class MailboxGrainTests(MailCluster cluster) : IClassFixture<MailC
             Role = role,
         });
 
+    /// <summary>The segments every one of <paramref name="contents"/> has.</summary>
+    private static HashSet<byte[]> CommonSegments(StoredContent[] contents) =>
+        contents.Skip(1).Aggregate(
+            contents[0].Segments.ToHashSet(ByteArrayComparer.Instance), (common, c) => { common.IntersectWith(c.Segments); return common; });
+
     private async Task<long> ScalarAsync(string sql, params object[] args)
     {
         await using var command = cluster.DataSource.CreateCommand(sql);
@@ -143,8 +148,7 @@ public sealed class MailboxGrainTests(MailCluster cluster) : IClassFixture<MailC
         for (var i = 0; i < raws.Count; i++)
             Assert.Equal(raws[i], await Queries.GetRawAsync(account, results[i].MessageId, Ct));
         // Segments every message has in common (the attachment among them): one row each, 60 references.
-        var shared = contents.Skip(1).Aggregate(
-            contents[0].Segments.ToHashSet(ByteArrayComparer.Instance), (common, c) => { common.IntersectWith(c.Segments); return common; });
+        var shared = CommonSegments(contents);
         Assert.NotEmpty(shared);
         foreach (var hash in shared)
             Assert.Equal(60, await ScalarAsync("SELECT refcount FROM blobs WHERE hash = $1", hash));
@@ -176,8 +180,7 @@ public sealed class MailboxGrainTests(MailCluster cluster) : IClassFixture<MailC
               AND b.hash IN (SELECT s.hash FROM messages m, unnest(m.segments) s(hash) WHERE m.account_id = $1)
             """, account);
         Assert.Equal(0, wrong);
-        var shared = contents.Skip(1).Aggregate(
-            contents[0].Segments.ToHashSet(ByteArrayComparer.Instance), (common, c) => { common.IntersectWith(c.Segments); return common; });
+        var shared = CommonSegments(contents);
         // The attachment (base64, larger than the 8 KB it encodes) is referenced by the 20 stored messages.
         Assert.Equal(20, await ScalarAsync("SELECT refcount FROM blobs WHERE hash = ANY($1) AND size > 8192", (object)shared.ToArray()));
         // The refused messages' own segments are left unreferenced, for the collector.
