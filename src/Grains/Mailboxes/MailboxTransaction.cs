@@ -53,6 +53,7 @@ internal sealed partial class MailboxTransaction : IAsyncDisposable
 
     private bool _begun;
 
+    /// <summary>The commit's blob reference update (internal for MailboxPlanTests, like the other planned statements).</summary>
     internal const string AddBlobReferencesSql = """
         UPDATE blobs b SET refcount = b.refcount + d.delta, touched_at = now()
         FROM unnest($1::bytea[], $2::bigint[]) AS d(hash, delta)
@@ -144,7 +145,8 @@ internal sealed partial class MailboxTransaction : IAsyncDisposable
     }
 
     /// <summary>
-    /// Locks the blobs the batch will reference, writing those not stored yet, until the commit: the
+    /// Locks the blobs the batch will reference, writing those not stored yet (with the references
+    /// the batch is expected to add, see <see cref="CountInsertedReferences"/>), until the commit: the
     /// collector cannot remove a blob this batch is about to reference. Rows are locked strictly in
     /// hash order, the order every writer of blob rows uses, so runs of stored and unstored hashes
     /// become alternating statements, each returning the hashes it locked. Returns how many statements.
