@@ -415,22 +415,8 @@ public sealed partial class ImapSession : IMailSession
 
     private async Task<bool> UpgradeToTlsAsync(CancellationToken shutdown)
     {
-        var ssl = new SslStream(_stream, leaveInnerStreamOpen: false);
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(shutdown);
-        timeout.CancelAfter(TimeSpan.FromMinutes(1));
-        try
-        {
-            await ssl.AuthenticateAsServerAsync(new SslServerAuthenticationOptions
-            {
-                ServerCertificate = _gateway.Certificate.Certificate,
-                ClientCertificateRequired = false,
-            }, timeout.Token);
-        }
-        catch (Exception e) when (e is AuthenticationException or IOException or OperationCanceledException)
-        {
-            await ssl.DisposeAsync();
+        if (await _gateway.Certificate.AuthenticateAsServerAsync(_stream, TimeSpan.FromMinutes(1), shutdown) is not { } ssl)
             return false;
-        }
         _stream = ssl;
         _tls = true;
         _framer.ResetAll();

@@ -236,22 +236,8 @@ public sealed partial class Pop3Session : IMailSession
 
     private async Task<bool> UpgradeToTlsAsync(CancellationToken shutdown)
     {
-        var ssl = new SslStream(_stream, leaveInnerStreamOpen: false);
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(shutdown);
-        timeout.CancelAfter(Options.IdleTimeout);
-        try
-        {
-            await ssl.AuthenticateAsServerAsync(new SslServerAuthenticationOptions
-            {
-                ServerCertificate = _gateway.Certificate.Certificate,
-                ClientCertificateRequired = false,
-            }, timeout.Token);
-        }
-        catch (Exception e) when (e is AuthenticationException or IOException or OperationCanceledException)
-        {
-            await ssl.DisposeAsync();
+        if (await _gateway.Certificate.AuthenticateAsServerAsync(_stream, Options.IdleTimeout, shutdown) is not { } ssl)
             return false;
-        }
         _stream = ssl;
         _tls = true;
         // RFC 2595 §4: the client must discard what it learned before TLS; the server forgets too.

@@ -1,3 +1,5 @@
+using System.Net.Security;
+using System.Security.Authentication;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.Options;
@@ -16,6 +18,7 @@ public sealed class ServerCertificate(IOptions<TlsOptions> tls, IOptions<RestMai
     public const string SelfSignedFile = "selfsigned.pem";
     private readonly Lazy<X509Certificate2> _certificate = new(() => Load(tls.Value, options.Value));
     private readonly Lazy<X509Certificate2Collection> _chain = new(() => LoadChain(tls.Value));
+    private SslStreamCertificateContext? _context;
 
     private static X509Certificate2Collection LoadChain(TlsOptions tls)
     {
@@ -35,6 +38,36 @@ public sealed class ServerCertificate(IOptions<TlsOptions> tls, IOptions<RestMai
     /// servers to send); empty for the self-signed certificate.
     /// </summary>
     public X509Certificate2Collection Chain => _chain.Value;
+
+    /// <summary>
+    /// The server side of a TLS handshake on <paramref name="inner"/> (implicit TLS, STARTTLS, STLS),
+    /// presenting the certificate with its intermediates: without them a client that knows only the
+    /// root (every client, for a public CA's certificate) cannot build the chain.
+    /// </summary>
+    /// <returns>The TLS stream, owning <paramref name="inner"/>; null when the handshake failed or took
+    /// longer than <paramref name="timeout"/> (the connection is then closed).</returns>
+    public async Task<SslStream?> AuthenticateAsServerAsync(Stream inner, TimeSpan timeout, CancellationToken shutdown)
+    {
+        // Built once: it is the chain the handshake sends, and building it means an X509Chain walk.
+        _context ??= SslStreamCertificateContext.Create(Certificate, Chain, offline: true);
+        var ssl = new SslStream(inner, leaveInnerStreamOpen: false);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(shutdown);
+        deadline.CancelAfter(timeout);
+        try
+        {
+            await ssl.AuthenticateAsServerAsync(new SslServerAuthenticationOptions
+            {
+                ServerCertificateContext = _context,
+                ClientCertificateRequired = false,
+            }, deadline.Token);
+            return ssl;
+        }
+        catch (Exception e) when (e is AuthenticationException or IOException or OperationCanceledException)
+        {
+            await ssl.DisposeAsync();
+            return null;
+        }
+    }
 
     private static X509Certificate2 Load(TlsOptions tls, RestMailOptions options)
     {

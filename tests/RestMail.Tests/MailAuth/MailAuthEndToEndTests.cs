@@ -31,20 +31,6 @@ public sealed class MailAuthEndToEndTests(SmtpServer server) : IClassFixture<Smt
         await client.DisconnectAsync(true, Ct);
     }
 
-    /// <summary>The raw message through GET /v1/messages/{id}/raw: the only one in the recipient's Inbox.</summary>
-    private async Task<byte[]> ReadThroughApiAsync(string address)
-    {
-        var token = await server.SignInAsync(address);
-        using var client = server.CreateClient(token.GetProperty("access_token").GetString());
-        var folders = await (await client.GetAsync("/v1/folders", Ct)).ReadJsonAsync(HttpStatusCode.OK);
-        var inbox = folders.EnumerateArray().Single(f => f.GetProperty("role").GetString() == "inbox").GetProperty("id").GetInt64();
-        var page = await (await client.GetAsync($"/v1/folders/{inbox}/messages", Ct)).ReadJsonAsync(HttpStatusCode.OK);
-        var id = Assert.Single(page.GetProperty("items").EnumerateArray().ToList()).GetProperty("id").GetInt64();
-        using var raw = await client.GetAsync($"/v1/messages/{id}/raw", Ct);
-        Assert.Equal(HttpStatusCode.OK, raw.StatusCode);
-        return await raw.Content.ReadAsByteArrayAsync(Ct);
-    }
-
     /// <summary>Splits the stored message into its Authentication-Results field, its Received field and the rest.</summary>
     private static (string Results, string Received, byte[] Content) Split(byte[] stored)
     {
@@ -82,7 +68,7 @@ public sealed class MailAuthEndToEndTests(SmtpServer server) : IClassFixture<Smt
 
         await SendAsync(message);
 
-        var (results, received, rest) = Split(await ReadThroughApiAsync(recipient.Address));
+        var (results, received, rest) = Split(await server.ReadInboxThroughApiAsync(recipient.Address));
         Assert.Equal(
             $"Authentication-Results: {SmtpServer.Hostname};\r\n" +
             $"\tspf=pass smtp.mailfrom=alice@{domain};\r\n" +
@@ -108,7 +94,7 @@ public sealed class MailAuthEndToEndTests(SmtpServer server) : IClassFixture<Smt
         // DMARC is recorded, not enforced: the message is accepted (the filters issue will act on it).
         await SendAsync(message);
 
-        var (results, _, rest) = Split(await ReadThroughApiAsync(recipient.Address));
+        var (results, _, rest) = Split(await server.ReadInboxThroughApiAsync(recipient.Address));
         Assert.Equal(
             $"Authentication-Results: {SmtpServer.Hostname};\r\n" +
             $"\tspf=fail smtp.mailfrom=mallory@{domain};\r\n" +
@@ -128,7 +114,7 @@ public sealed class MailAuthEndToEndTests(SmtpServer server) : IClassFixture<Smt
 
         await SendAsync(SignedMessages.New($"carol@{domain}", recipient.Address, "dns down"));
 
-        var (results, _, _) = Split(await ReadThroughApiAsync(recipient.Address));
+        var (results, _, _) = Split(await server.ReadInboxThroughApiAsync(recipient.Address));
         Assert.Equal(
             $"Authentication-Results: {SmtpServer.Hostname};\r\n\tspf=temperror smtp.mailfrom=carol@{domain};\r\n\tdkim=none;\r\n\tdmarc=temperror header.from={domain}\r\n",
             results);
@@ -144,7 +130,7 @@ public sealed class MailAuthEndToEndTests(SmtpServer server) : IClassFixture<Smt
 
         await SendAsync(message);
 
-        var stored = Encoding.UTF8.GetString(await ReadThroughApiAsync(recipient.Address));
+        var stored = Encoding.UTF8.GetString(await server.ReadInboxThroughApiAsync(recipient.Address));
         Assert.StartsWith($"Authentication-Results: {SmtpServer.Hostname};\r\n\tspf=none smtp.mailfrom=eve@{domain};", stored, StringComparison.Ordinal);
         // RFC 8601 §5: readers trust the topmost field with our authserv-id only; the forged one is kept byte-exact below the Received field.
         Assert.True(stored.IndexOf("spf=pass smtp.mailfrom=ceo@", StringComparison.Ordinal) > stored.IndexOf("\r\nReceived: ", StringComparison.Ordinal));
@@ -198,7 +184,7 @@ public sealed class MailAuthEndToEndTests(SmtpServer server) : IClassFixture<Smt
         var transcript = await output + await errors;
         Assert.True(process.ExitCode == 0, transcript);
 
-        var (results, received, content) = Split(await ReadThroughApiAsync(recipient.Address));
+        var (results, received, content) = Split(await server.ReadInboxThroughApiAsync(recipient.Address));
         Assert.Equal(
             $"Authentication-Results: {SmtpServer.Hostname};\r\n\tspf=pass smtp.mailfrom=bob@{domain};\r\n\tdkim=none;\r\n" +
             $"\tdmarc=pass (p=none pct=20) header.from={domain} policy.dmarc=none\r\n",
@@ -216,7 +202,7 @@ public sealed class MailAuthEndToEndTests(SmtpServer server) : IClassFixture<Smt
 
         await SendAsync(message, submission: true, user: sender.Address);
 
-        var (results, received, rest) = Split(await ReadThroughApiAsync(recipient.Address));
+        var (results, received, rest) = Split(await server.ReadInboxThroughApiAsync(recipient.Address));
         Assert.Equal($"Authentication-Results: {SmtpServer.Hostname};\r\n\tauth=pass smtp.auth={sender.Address}\r\n", results);
         Assert.Contains(" with ESMTPSA id ", received, StringComparison.Ordinal);
         Assert.Equal(Bytes(message), rest);

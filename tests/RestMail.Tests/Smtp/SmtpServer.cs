@@ -9,6 +9,7 @@ using RestMail.Gateways.Smtp;
 using RestMail.Gateways.Tls;
 using RestMail.Grains.Mailboxes;
 using RestMail.Storage.Mail;
+using RestMail.Tests.Api;
 using RestMail.Tests.Infrastructure;
 
 namespace RestMail.Tests.Smtp;
@@ -85,6 +86,25 @@ public class SmtpServer(PostgresServer postgres) : ApiServer(postgres), IAsyncDi
         foreach (var item in page.Items.OrderBy(i => i.Uid))
             raws.Add((await queries.GetRawAsync(accountId, item.Id, ct))!);
         return raws;
+    }
+
+    /// <summary>
+    /// The raw message through the REST API, signed in as the recipient (GET /v1/folders, the Inbox's
+    /// listing, GET /v1/messages/{id}/raw): the only message in the Inbox.
+    /// </summary>
+    public async Task<byte[]> ReadInboxThroughApiAsync(string address)
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var token = await SignInAsync(address);
+        using var client = CreateClient(token.GetProperty("access_token").GetString());
+        var folders = await (await client.GetAsync("/v1/folders", ct)).ReadJsonAsync(HttpStatusCode.OK);
+        var inbox = folders.EnumerateArray().Single(f => f.GetProperty("role").GetString() == "inbox").GetProperty("id").GetInt64();
+        var page = await (await client.GetAsync($"/v1/folders/{inbox}/messages", ct)).ReadJsonAsync(HttpStatusCode.OK);
+        var id = Assert.Single(page.GetProperty("items").EnumerateArray().ToList()).GetProperty("id").GetInt64();
+        using var raw = await client.GetAsync($"/v1/messages/{id}/raw", ct);
+        Assert.Equal(HttpStatusCode.OK, raw.StatusCode);
+        Assert.Equal("message/rfc822", raw.Content.Headers.ContentType?.MediaType);
+        return await raw.Content.ReadAsByteArrayAsync(ct);
     }
 
     /// <summary>Outbound queue rows whose recipients include the address.</summary>
