@@ -135,14 +135,20 @@ public sealed partial class SmtpSession
             Reply(SmtpReplies.TooManyRecipients);
             return Next.Continue;
         }
-        if (!MailAddresses.TryNormalizeAddress(path.Address, out var address, out _))
+        // RFC 5321 §4.1.1.3: "RCPT TO:<Postmaster>" without a domain MUST be accepted.
+        var hostPostmaster = string.Equals(path.Address, "postmaster", StringComparison.OrdinalIgnoreCase);
+        var address = "";
+        if (!hostPostmaster && !MailAddresses.TryNormalizeAddress(path.Address, out address, out _))
             return Error(SmtpReplies.BadRecipientSyntax);
 
         RecipientInfo recipient;
         try
         {
-            recipient = await _gateway.Directory.FindRecipientAsync(address, ct);
-            if (recipient.LocalDomain && recipient.AccountId is null)
+            recipient = hostPostmaster
+                ? await _gateway.Directory.FindHostPostmasterAsync(Greetings.Hostname, ct)
+                : await _gateway.Directory.FindRecipientAsync(address, ct);
+            address = recipient.Address;
+            if (recipient.LocalDomain && recipient.AccountId is null && !hostPostmaster)
             {
                 // The domain's catch-all address takes mail for unknown local parts (the acceptance
                 // path files it there the same way).

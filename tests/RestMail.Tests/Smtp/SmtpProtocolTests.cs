@@ -135,6 +135,40 @@ public sealed class SmtpProtocolTests(SmtpServer server) : IClassFixture<SmtpSer
     }
 
     [Fact]
+    public async Task Postmaster_with_or_without_a_domain_reaches_the_first_administrator_unless_the_domain_has_its_own()
+    {
+        await server.CreateAccountAsync(admin: true);
+        await using (var first = server.DataSource.CreateCommand("SELECT id FROM accounts WHERE is_admin ORDER BY id LIMIT 1"))
+        {
+            var administrator = (long)(await first.ExecuteScalarAsync(TestContext.Current.CancellationToken))!;
+            var hosted = await server.CreateAccountAsync();
+            var before = (await server.InboxAsync(administrator)).Count;
+            await using var client = await HelloAsync();
+            Assert.StartsWith("250", await client.CommandAsync("MAIL FROM:<reporter@remote.test>"), StringComparison.Ordinal);
+            // RFC 5321 §4.5.1 (any case, any hosted domain) and §4.1.1.3 (no domain at all).
+            Assert.Equal("250 2.1.5 Recipient OK", await client.CommandAsync($"RCPT TO:<PostMaster@{hosted.Domain}>"));
+            Assert.Equal("250 2.1.5 Recipient OK", await client.CommandAsync("RCPT TO:<Postmaster>"));
+            Assert.Equal("554 5.7.1", Code(await client.CommandAsync("RCPT TO:<postmaster@not-hosted.test>")));
+            Assert.StartsWith("354", await client.CommandAsync("DATA"), StringComparison.Ordinal);
+            Assert.StartsWith("250 2.0.0", await client.CommandAsync("Subject: abuse report\r\n\r\nReport.\r\n."), StringComparison.Ordinal);
+            var arrived = (await server.InboxAsync(administrator)).Skip(before).Select(Encoding.UTF8.GetString).ToList();
+            Assert.Single(arrived);
+            Assert.Contains("Subject: abuse report", arrived[0], StringComparison.Ordinal);
+        }
+
+        // A domain's own postmaster account takes its mail.
+        var own = await server.CreateAccountAsync();
+        var postmaster = await server.Directory.CreateAccountAsync(new RestMail.Storage.Accounts.NewAccount($"postmaster@{own.Domain}", ApiServer.Password, null, null, false), TestContext.Current.CancellationToken);
+        Assert.True(postmaster.IsOk, postmaster.Error);
+        await using var again = await HelloAsync();
+        Assert.StartsWith("250", await again.CommandAsync("MAIL FROM:<reporter@remote.test>"), StringComparison.Ordinal);
+        Assert.Equal("250 2.1.5 Recipient OK", await again.CommandAsync($"RCPT TO:<postmaster@{own.Domain}>"));
+        Assert.StartsWith("354", await again.CommandAsync("DATA"), StringComparison.Ordinal);
+        Assert.StartsWith("250 2.0.0", await again.CommandAsync("Subject: for the domain\r\n\r\nReport.\r\n."), StringComparison.Ordinal);
+        Assert.Contains("Subject: for the domain", Encoding.UTF8.GetString(Assert.Single(await server.InboxAsync(postmaster.Value!.Id))), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Too_many_recipients_get_452_4_5_3()
     {
         var account = await server.CreateAccountAsync();
