@@ -134,9 +134,9 @@ public sealed partial class SmtpSession
         AcceptResult result;
         try
         {
-            // The Authentication-Results field goes on top before the blobs are written: content is
-            // stored once, byte-exact, so the checks cannot run later in the acceptance path.
-            var content = await _gateway.Blobs.PrepareAsync(await WithAuthenticationResultsAsync(transaction, ct), ct);
+            // The fields the server adds go in before the blobs are written: content is stored once,
+            // byte-exact, so the checks cannot run later in the acceptance path.
+            var content = await _gateway.Blobs.PrepareAsync(await WithServerFieldsAsync(transaction, ct), ct);
             result = await _gateway.Grains.GetGrain<IDeliveryGrain>(0).AcceptAsync(new InboundMessage
             {
                 MailFrom = transaction.MailFrom,
@@ -168,16 +168,20 @@ public sealed partial class SmtpSession
     /// <summary>
     /// The message with an Authentication-Results field (RFC 8601) above the Received header. Mail from
     /// the MX port gets SPF, DKIM and DMARC (the body is needed for DKIM, hence after DATA/BDAT);
-    /// authenticated submission only records who authenticated. The checks never refuse mail: DNS
-    /// trouble and the time limit become temperror, and DMARC policies are not enforced (yet).
+    /// authenticated submission only records who authenticated, and gets a Date and a Message-ID
+    /// below the Received header when the client sent none (<see cref="SubmissionFields"/>). The
+    /// checks never refuse mail: DNS trouble and the time limit become temperror, and DMARC policies
+    /// are not enforced (yet).
     /// </summary>
-    private async Task<ReadOnlyMemory<byte>> WithAuthenticationResultsAsync(SmtpTransaction transaction, CancellationToken ct)
+    private async Task<ReadOnlyMemory<byte>> WithServerFieldsAsync(SmtpTransaction transaction, CancellationToken ct)
     {
         var message = transaction.Message!.WrittenMemory;
         string field;
+        var completion = "";
         if (_account is { } account)
         {
             field = _gateway.MailAuth.SubmissionField(account.Address);
+            completion = SubmissionFields.Missing(message.Span[transaction.ContentStart..], Greetings.Hostname, _gateway.Time.GetUtcNow());
         }
         else
         {
@@ -188,9 +192,13 @@ public sealed partial class SmtpSession
             field = _gateway.MailAuth.InboundField(report);
         }
         var fieldBytes = Encoding.UTF8.GetBytes(field);
-        var combined = new byte[fieldBytes.Length + message.Length];
+        var completionBytes = Encoding.ASCII.GetBytes(completion);
+        var combined = new byte[fieldBytes.Length + message.Length + completionBytes.Length];
+        // Authentication-Results, Received, the completed fields, then the client's content.
         fieldBytes.CopyTo(combined, 0);
-        message.CopyTo(combined.AsMemory(fieldBytes.Length));
+        message[..transaction.ContentStart].CopyTo(combined.AsMemory(fieldBytes.Length));
+        completionBytes.CopyTo(combined, fieldBytes.Length + transaction.ContentStart);
+        message[transaction.ContentStart..].CopyTo(combined.AsMemory(fieldBytes.Length + transaction.ContentStart + completionBytes.Length));
         return combined;
     }
 
@@ -217,6 +225,7 @@ public sealed partial class SmtpSession
     {
         transaction.Message = new ArrayBufferWriter<byte>(16 * 1024);
         transaction.Message.Write(Encoding.UTF8.GetBytes(ReceivedHeader(transaction)));
+        transaction.ContentStart = transaction.Message.WrittenCount;
     }
 
     private string ReceivedHeader(SmtpTransaction transaction)
@@ -230,7 +239,7 @@ public sealed partial class SmtpSession
         builder.Append(CultureInfo.InvariantCulture, $"\tby {Greetings.Hostname} with {protocol} id {transaction.QueueId}");
         if (transaction.Recipients.Count == 1)
             builder.Append(CultureInfo.InvariantCulture, $"\r\n\tfor <{transaction.Recipients[0]}>");
-        builder.Append("; ").Append(_gateway.Time.GetUtcNow().ToString("ddd, dd MMM yyyy HH:mm:ss +0000", CultureInfo.InvariantCulture)).Append("\r\n");
+        builder.Append("; ").Append(SubmissionFields.Rfc5322Date(_gateway.Time.GetUtcNow())).Append("\r\n");
         return builder.ToString();
     }
 

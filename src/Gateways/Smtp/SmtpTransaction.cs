@@ -48,6 +48,9 @@ public sealed class SmtpTransaction(string mailFrom, long declaredSize, bool utf
     /// <summary>The Received header followed by the content read so far.</summary>
     public ArrayBufferWriter<byte>? Message { get; set; }
 
+    /// <summary>Where the client's content starts in <see cref="Message"/>: after the Received header.</summary>
+    public int ContentStart { get; set; }
+
     /// <summary>Content bytes (without the Received header) received through BDAT so far.</summary>
     public long ChunkedSize { get; set; }
 

@@ -28,7 +28,8 @@ public sealed class SmtpEndToEndTests(ShortIdleSmtpServer server) : IClassFixtur
         // swaks sends --data as given (dot-stuffed on the wire) followed by CRLF . CRLF, so a file
         // without a final line end arrives as exactly these bytes.
         var message = $"From: <{sender}>\r\nTo: <{recipient.Address}>\r\nSubject: sent by swaks over {route}\r\n"
-            + "Message-ID: <swaks-" + Guid.NewGuid().ToString("N") + "@elsewhere.test>\r\n\r\nHello from swaks.\r\n.leading dot survives\r\n";
+            + "Date: Mon, 07 Dec 2026 10:00:00 +0100\r\nMessage-ID: <swaks-" + Guid.NewGuid().ToString("N") + "@elsewhere.test>\r\n\r\n"
+            + "Hello from swaks.\r\n.leading dot survives\r\n";
         var dataFile = Path.Combine(Path.GetTempPath(), $"swaks-{Guid.NewGuid():N}.eml");
         await File.WriteAllTextAsync(dataFile, message[..^2], TestContext.Current.CancellationToken);
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Text;
+using System.Text.RegularExpressions;
 using Microsoft.Extensions.DependencyInjection;
 using RestMail.Gateways.Smtp;
 using RestMail.Storage.Hosting;
@@ -357,6 +358,40 @@ public sealed class SmtpProtocolTests(SmtpServer server) : IClassFixture<SmtpSer
         Assert.Equal("553 5.7.1", Code(await client.CommandAsync("MAIL FROM:<someone@remote.test>")));
         Assert.Equal("250 2.1.0 Sender OK", await client.CommandAsync($"MAIL FROM:<{alias.ToUpperInvariant()}>"));
         Assert.Equal("250 2.1.5 Recipient OK", await client.CommandAsync("RCPT TO:<friend@remote.example>"));
+    }
+
+    [Fact]
+    public async Task Submission_completes_a_missing_Date_and_Message_ID_and_MX_mail_stays_as_sent()
+    {
+        var account = await server.CreateAccountAsync();
+        var recipient = await server.CreateAccountAsync(domain: account.Domain);
+        const string content = "From: someone@remote.test\r\nSubject: bare\r\n\r\nDate: in the body is no Date field\r\n";
+        await using (var client = await AuthenticatedAsync(account.Address))
+        {
+            Assert.StartsWith("250", await client.CommandAsync($"MAIL FROM:<{account.Address}>"), StringComparison.Ordinal);
+            Assert.StartsWith("250", await client.CommandAsync($"RCPT TO:<{recipient.Address}>"), StringComparison.Ordinal);
+            Assert.StartsWith("354", await client.CommandAsync("DATA"), StringComparison.Ordinal);
+            Assert.StartsWith("250 2.0.0", await client.CommandAsync(content + "."), StringComparison.Ordinal);
+        }
+        var submitted = Encoding.UTF8.GetString(Assert.Single(await server.InboxAsync(recipient.Id)));
+        // RFC 6409 §8.2 and §8.3: below the trace fields, above the client's own.
+        Assert.Matches(
+            $@"\r\n\tfor <{Regex.Escape(recipient.Address)}>; [^\r]+\r\nDate: [A-Z][a-z]{{2}}, \d{{2}} [A-Z][a-z]{{2}} \d{{4}} \d{{2}}:\d{{2}}:\d{{2}} \+0000\r\n"
+            + $@"Message-ID: <[0-9a-f]{{32}}@{Regex.Escape(SmtpServer.Hostname)}>\r\n{Regex.Escape(content)}\z",
+            submitted);
+
+        // The MX port relays what others wrote: nothing is added there.
+        var mx = await server.CreateAccountAsync();
+        await using (var client = await HelloAsync())
+        {
+            Assert.StartsWith("250", await client.CommandAsync("MAIL FROM:<sender@remote.test>"), StringComparison.Ordinal);
+            Assert.StartsWith("250", await client.CommandAsync($"RCPT TO:<{mx.Address}>"), StringComparison.Ordinal);
+            Assert.StartsWith("354", await client.CommandAsync("DATA"), StringComparison.Ordinal);
+            Assert.StartsWith("250 2.0.0", await client.CommandAsync(content + "."), StringComparison.Ordinal);
+        }
+        var relayed = Encoding.UTF8.GetString(Assert.Single(await server.InboxAsync(mx.Id)));
+        Assert.StartsWith(SmtpServer.NothingPublishedResults("sender@remote.test", "remote.test") + "Received: ", relayed, StringComparison.Ordinal);
+        Assert.Matches($@"\A[^\n]*\n\t[^\n]*\n\t[^\n]*\n\t[^\n]*\nReceived: [^\n]*\n\t[^\n]*\n\t[^\n]*\n{Regex.Escape(content)}\z", relayed);
     }
 
     [Fact]
