@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -84,7 +85,11 @@ public static class SendApi
                         return ApiProblems.Invalid("The message has no From address.");
                     if (headers.Bcc.Count > 0)
                         raw = RawHeaders.RemoveField(raw, "Bcc");
-                    (messageIdHeader, from) = (headers.MessageId, fromAddress);
+                    // RFC 6409 §8.2, §8.3: completed on top, as SMTP submission does below its Received field.
+                    var (missing, madeMessageId) = SubmissionFields.Missing(raw, Hostname(configuration), time.GetUtcNow());
+                    if (missing.Length > 0)
+                        raw = [.. Encoding.ASCII.GetBytes(missing), .. raw];
+                    (messageIdHeader, from) = (madeMessageId ?? headers.MessageId, fromAddress);
                     break;
                 }
             default:

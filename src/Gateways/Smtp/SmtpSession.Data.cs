@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text;
 using RestMail.Grains.Delivery;
+using RestMail.Storage.Messages;
 
 namespace RestMail.Gateways.Smtp;
 
@@ -181,7 +182,7 @@ public sealed partial class SmtpSession
         if (_account is { } account)
         {
             field = _gateway.MailAuth.SubmissionField(account.Address);
-            completion = SubmissionFields.Missing(message.Span[transaction.ContentStart..], Greetings.Hostname, _gateway.Time.GetUtcNow());
+            (completion, _) = SubmissionFields.Missing(message.Span[transaction.ContentStart..], Greetings.Hostname, _gateway.Time.GetUtcNow());
         }
         else
         {

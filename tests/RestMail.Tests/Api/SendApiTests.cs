@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
+using System.Text.RegularExpressions;
 using RestMail.Tests.Infrastructure;
 using RestMail.Tests.Mailboxes;
 
@@ -91,7 +92,30 @@ public sealed class SendApiTests(ApiServer server) : IClassFixture<ApiServer>
         var inbox = await (await hiddenClient.GetAsync("/v1/search?q=in:inbox", Ct)).ReadJsonAsync(HttpStatusCode.OK);
         var id = Assert.Single(inbox.GetProperty("items").EnumerateArray()).GetProperty("id").GetInt64();
         var stored = await hiddenClient.GetByteArrayAsync($"/v1/messages/{id}/raw", Ct);
-        Assert.Equal(headers + body, Encoding.ASCII.GetString(stored));
+        // The message had no Date: the server put one on top (RFC 6409 §8.2); nothing else changed.
+        Assert.Matches($@"\ADate: [A-Z][a-z]{{2}}, \d{{2}} [A-Z][a-z]{{2}} \d{{4}} \d{{2}}:\d{{2}}:\d{{2}} \+0000\r\n{Regex.Escape(headers + body)}\z", Encoding.ASCII.GetString(stored));
+    }
+
+    [Fact]
+    public async Task Raw_send_without_a_Message_ID_gets_one_and_the_answer_names_it()
+    {
+        var (sender, client) = await server.CreateSignedInAsync();
+        var (recipient, recipientClient) = await server.CreateSignedInAsync(domain: sender.Domain);
+        using var _s = client;
+        using var _r = recipientClient;
+        const string date = "Date: Mon, 07 Dec 2026 10:00:00 +0100\r\n";
+        var rest = $"From: {sender.Address}\r\nTo: {recipient.Address}\r\nSubject: no id\r\n\r\nbody\r\n";
+        using var content = new ByteArrayContent(Encoding.ASCII.GetBytes(date + rest));
+        content.Headers.ContentType = new MediaTypeHeaderValue("message/rfc822");
+
+        var sent = await (await client.PostAsync("/v1/messages/send", content, Ct)).ReadJsonAsync(HttpStatusCode.OK);
+
+        var messageId = sent.GetProperty("message_id_header").GetString();
+        Assert.Matches(@"\A[0-9a-f]{32}@", messageId);
+        var inbox = await (await recipientClient.GetAsync("/v1/search?q=in:inbox", Ct)).ReadJsonAsync(HttpStatusCode.OK);
+        var id = Assert.Single(inbox.GetProperty("items").EnumerateArray()).GetProperty("id").GetInt64();
+        var stored = await recipientClient.GetByteArrayAsync($"/v1/messages/{id}/raw", Ct);
+        Assert.Equal($"Message-ID: <{messageId}>\r\n" + date + rest, Encoding.ASCII.GetString(stored));
     }
 
     [Fact]

@@ -2,25 +2,32 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 
-namespace RestMail.Gateways.Smtp;
+namespace RestMail.Storage.Messages;
 
 /// <summary>
-/// The header fields a message submission agent completes (RFC 6409 §8): a submitted message without
-/// a Date (§8.2) or a Message-ID (§8.3) gets one, as Postfix's cleanup does. Without a Message-ID
-/// many receivers refuse the mail outright; the sender's own fields are never touched.
+/// The header fields a message submission agent completes (RFC 6409 §8): a message submitted over
+/// SMTP or the REST API without a Date (§8.2) or a Message-ID (§8.3) gets one, as Postfix's cleanup
+/// does. Without a Message-ID many receivers refuse the mail outright; the sender's own fields are
+/// never touched.
 /// </summary>
 public static class SubmissionFields
 {
-    /// <summary>The fields missing from the message's header section, as header lines ("" when none is).</summary>
-    public static string Missing(ReadOnlySpan<byte> message, string hostname, DateTimeOffset now)
+    /// <summary>The fields missing from the message's header section.</summary>
+    /// <returns>Header lines to insert ("" when nothing is missing), and the Message-ID made (without
+    /// angle brackets; null when the message had one).</returns>
+    public static (string Fields, string? MessageId) Missing(ReadOnlySpan<byte> message, string hostname, DateTimeOffset now)
     {
         var (hasDate, hasMessageId) = Scan(message);
         var fields = new StringBuilder();
         if (!hasDate)
             fields.Append("Date: ").Append(Rfc5322Date(now)).Append("\r\n");
+        string? messageId = null;
         if (!hasMessageId)
-            fields.Append(CultureInfo.InvariantCulture, $"Message-ID: <{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16))}@{hostname}>\r\n");
-        return fields.ToString();
+        {
+            messageId = $"{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16))}@{hostname}";
+            fields.Append(CultureInfo.InvariantCulture, $"Message-ID: <{messageId}>\r\n");
+        }
+        return (fields.ToString(), messageId);
     }
 
     /// <summary>RFC 5322 §3.3 date-time in UTC, e.g. "Mon, 07 Dec 2026 19:00:00 +0000".</summary>

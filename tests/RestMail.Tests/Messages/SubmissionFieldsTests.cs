@@ -1,12 +1,12 @@
-using RestMail.Gateways.Smtp;
+using RestMail.Storage.Messages;
 
-namespace RestMail.Tests.Smtp;
+namespace RestMail.Tests.Messages;
 
 public sealed class SubmissionFieldsTests
 {
     private static readonly DateTimeOffset Now = new(2026, 12, 7, 19, 0, 5, TimeSpan.FromHours(1));
 
-    private static string Missing(string message) => SubmissionFields.Missing(System.Text.Encoding.UTF8.GetBytes(message), "mx.example.test", Now);
+    private static string Missing(string message) => SubmissionFields.Missing(System.Text.Encoding.UTF8.GetBytes(message), "mx.example.test", Now).Fields;
 
     [Theory]
     [InlineData("Date: Mon, 7 Dec 2026 10:00:00 +0100\r\nMessage-ID: <a@b>\r\n\r\nbody\r\n")]
@@ -31,5 +31,11 @@ public sealed class SubmissionFieldsTests
     }
 
     [Fact]
-    public void Message_IDs_are_unique() => Assert.NotEqual(Missing(""), Missing(""));
+    public void The_made_Message_ID_is_returned_and_unique()
+    {
+        var (fields, id) = SubmissionFields.Missing([], "mx.example.test", Now);
+        Assert.Contains($"Message-ID: <{id}>\r\n", fields, StringComparison.Ordinal);
+        Assert.NotEqual(id, SubmissionFields.Missing([], "mx.example.test", Now).MessageId);
+        Assert.Null(SubmissionFields.Missing("Message-ID: <a@b>\r\n"u8, "mx.example.test", Now).MessageId);
+    }
 }
