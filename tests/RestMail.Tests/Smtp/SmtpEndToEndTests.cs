@@ -1,6 +1,6 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Text;
+using RestMail.Tests.Imap;
 
 namespace RestMail.Tests.Smtp;
 
@@ -21,8 +21,7 @@ public sealed class SmtpEndToEndTests(ShortIdleSmtpServer server) : IClassFixtur
     [InlineData(SwaksRoute.SubmissionImplicitTls)]
     public async Task Swaks_delivers_and_the_message_appears_through_the_REST_API_byte_exact_under_the_added_headers(SwaksRoute route)
     {
-        var swaks = new[] { "/usr/bin/swaks", "/usr/local/bin/swaks" }.FirstOrDefault(File.Exists);
-        Assert.True(swaks is not null, "swaks is not installed (apt-get install swaks; .ci/run installs it)");
+        var swaks = ExternalProgram.Require("swaks", "swaks");
         var recipient = await server.CreateAccountAsync();
         var sender = route == SwaksRoute.Mx ? "someone@elsewhere.test" : (await server.CreateAccountAsync(domain: recipient.Domain)).Address;
         // swaks sends --data as given (dot-stuffed on the wire) followed by CRLF . CRLF, so a file
@@ -54,7 +53,9 @@ public sealed class SmtpEndToEndTests(ShortIdleSmtpServer server) : IClassFixtur
         string transcript;
         try
         {
-            transcript = await RunAsync(swaks!, arguments);
+            var outcome = await ExternalProgram.RunAsync(swaks, arguments);
+            Assert.True(outcome.ExitCode == 0, outcome.ToString());
+            transcript = outcome.Output + outcome.Error;
         }
         finally
         {
@@ -69,24 +70,6 @@ public sealed class SmtpEndToEndTests(ShortIdleSmtpServer server) : IClassFixtur
         var text = Encoding.UTF8.GetString(stored);
         Assert.StartsWith(results + $"Received: from swaks.test ([127.0.0.1])\r\n\tby {SmtpServer.Hostname} with {with} id ", text, StringComparison.Ordinal);
         Assert.EndsWith("\r\n" + message, text, StringComparison.Ordinal);
-    }
-
-    private static async Task<string> RunAsync(string program, IEnumerable<string> arguments)
-    {
-        var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in arguments)
-            start.ArgumentList.Add(argument);
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
-        var errors = process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
-        using (var deadline = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken))
-        {
-            deadline.CancelAfter(TimeSpan.FromSeconds(60));
-            await process.WaitForExitAsync(deadline.Token);
-        }
-        var transcript = await output + await errors;
-        Assert.True(process.ExitCode == 0, transcript);
-        return transcript;
     }
 
     [Fact]
